@@ -1,0 +1,42 @@
+/*
+ * Time sources. All evidence uses the server's wall clock in milliseconds
+ * since the epoch; durations inside the process use the monotonic clock.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "assidu.h"
+
+int64_t
+clock_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+uint64_t
+clock_mono_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* ISO 8601 in UTC with milliseconds: 2026-11-24T07:10:00.123Z. */
+void
+clock_format_iso(int64_t ms, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		 tmp[32];
+
+	t = (time_t)(ms / 1000);
+	gmtime_r(&t, &tm);
+	strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
+}

@@ -1,0 +1,215 @@
+/*
+ * Static files: the web UI from www/ now, package content later. Paths
+ * arrive raw (percent-encoded) and are decoded exactly once here; anything
+ * that could climb out of the root is refused.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "assidu.h"
+
+static const struct {
+	const char	*ext;
+	const char	*type;
+} content_types[] = {
+	{ "html", "text/html; charset=utf-8" },
+	{ "htm", "text/html; charset=utf-8" },
+	{ "css", "text/css; charset=utf-8" },
+	{ "js", "text/javascript; charset=utf-8" },
+	{ "mjs", "text/javascript; charset=utf-8" },
+	{ "json", "application/json" },
+	{ "xml", "application/xml" },
+	{ "xsd", "application/xml" },
+	{ "txt", "text/plain; charset=utf-8" },
+	{ "csv", "text/csv; charset=utf-8" },
+	{ "vtt", "text/vtt; charset=utf-8" },
+	{ "svg", "image/svg+xml" },
+	{ "png", "image/png" },
+	{ "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" },
+	{ "webp", "image/webp" },
+	{ "ico", "image/x-icon" },
+	{ "woff", "font/woff" },
+	{ "woff2", "font/woff2" },
+	{ "ttf", "font/ttf" },
+	{ "otf", "font/otf" },
+	{ "mp3", "audio/mpeg" },
+	{ "m4a", "audio/mp4" },
+	{ "wav", "audio/wav" },
+	{ "ogg", "audio/ogg" },
+	{ "mp4", "video/mp4" },
+	{ "webm", "video/webm" },
+	{ "pdf", "application/pdf" },
+	{ "zip", "application/zip" },
+	{ "wasm", "application/wasm" },
+};
+
+const char *
+content_mime_type(const char *path)
+{
+	const char	*dot, *slash;
+	size_t		 i;
+
+	dot = strrchr(path, '.');
+	slash = strrchr(path, '/');
+	if (dot == NULL || (slash != NULL && dot < slash))
+		return ("application/octet-stream");
+	for (i = 0; i < nitems(content_types); i++) {
+		if (strcasecmp(dot + 1, content_types[i].ext) == 0)
+			return (content_types[i].type);
+	}
+	return ("application/octet-stream");
+}
+
+/* Strict UTF-8: no overlong forms (%c0%ae is not '.'), no surrogates. */
+static int
+content_valid_utf8(const unsigned char *s)
+{
+	unsigned int	 c;
+	int		 n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 1, c = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 2, c = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 3, c = *s & 0x07;
+		else
+			return (0);
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return (0);
+			c = (c << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+			return (0);
+		s += n + 1;
+	}
+	return (1);
+}
+
+/*
+ * Decode a raw relative path and check it: no NUL, no backslash, no control
+ * bytes, valid UTF-8, no "." or ".." segment, no empty segment. The result
+ * has no leading slash.
+ */
+int
+content_safe_path(const char *raw, char **out, char **cause)
+{
+	char		*dec, *seg, *p;
+	size_t		 len;
+
+	*out = NULL;
+	while (*raw == '/')
+		raw++;
+	if ((dec = evhttp_uridecode(raw, 0, &len)) == NULL) {
+		xasprintf(cause, "chemin mal encodé");
+		return (-1);
+	}
+	if (strlen(dec) != len || strchr(dec, '\\') != NULL) {
+		xasprintf(cause, "caractère interdit dans le chemin");
+		goto bad;
+	}
+	for (p = dec; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			xasprintf(cause, "caractère de contrôle dans le "
+			    "chemin");
+			goto bad;
+		}
+	}
+	if (!content_valid_utf8((unsigned char *)dec)) {
+		xasprintf(cause, "chemin en UTF-8 invalide");
+		goto bad;
+	}
+	for (seg = dec; *seg != '\0'; seg = *p == '\0' ? p : p + 1) {
+		p = strchrnul(seg, '/');
+		if (p == seg || (p - seg == 1 && seg[0] == '.') ||
+		    (p - seg == 2 && seg[0] == '.' && seg[1] == '.')) {
+			xasprintf(cause, "segment de chemin interdit");
+			goto bad;
+		}
+	}
+	*out = dec;
+	return (0);
+bad:
+	free(dec);
+	return (-1);
+}
+
+static int
+content_etag_matches(const char *inm, const char *etag)
+{
+	if (inm == NULL)
+		return (0);
+	return (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL);
+}
+
+/*
+ * Serve root/raw. Directories answer with their index.html; symlinks and
+ * anything but a regular file are not served.
+ */
+void
+content_serve(struct req *req, const char *root, const char *raw)
+{
+	struct stat	 sb;
+	char		*rel, *cause, *path, etag[64];
+	int		 fd;
+
+	if (content_safe_path(raw, &rel, &cause) != 0) {
+		http_error(req, 404, NULL, "Chemin refusé : %s.", cause);
+		free(cause);
+		return;
+	}
+	if (*rel == '\0' || rel[strlen(rel) - 1] == '/')
+		xasprintf(&path, "%s/%sindex.html", root, rel);
+	else
+		xasprintf(&path, "%s/%s", root, rel);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		free(path);
+		xasprintf(&path, "%s/%s/index.html", root, rel);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	free(path);
+	if (fd == -1 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		free(rel);
+		http_error(req, 404, NULL, NULL);
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"%llx-%llx\"",
+	    (unsigned long long)sb.st_size,
+	    (unsigned long long)sb.st_mtim.tv_sec * 1000000000ULL +
+	    (unsigned long long)sb.st_mtim.tv_nsec);
+	http_set_header(req, "ETag", etag);
+	http_set_header(req, "Cache-Control", "no-cache");
+	if (content_etag_matches(http_header(req, "If-None-Match"), etag)) {
+		close(fd);
+		free(rel);
+		http_reply_status(req, 304);
+		return;
+	}
+	http_reply_file(req, 200, content_mime_type(*rel == '\0' ?
+	    "index.html" : rel), fd, 0, sb.st_size);
+	free(rel);
+}

@@ -1,0 +1,508 @@
+/*
+ * Request and response helpers. Every request gets a struct req, an id and
+ * a route; every reply goes through http_send, which logs one line and
+ * frees the request; every error goes through http_error.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "assidu.h"
+
+/* Error codes with the text shown to users (French) and logged (English). */
+static const struct http_error_text {
+	const char	*code;
+	int		 status;
+	const char	*fr;
+	const char	*en;
+} http_errors[] = {
+	{ "bad_request", 400, "Requête invalide.", "Bad request" },
+	{ "bad_json", 400, "Le corps de la requête n'est pas un JSON valide.",
+	    "Body is not valid JSON" },
+	{ "bad_form", 400, "Le formulaire envoyé est invalide.",
+	    "Invalid form body" },
+	{ "unauthorized", 401, "Veuillez vous connecter.",
+	    "Authentication required" },
+	{ "forbidden", 403, "Accès refusé.", "Forbidden" },
+	{ "not_found", 404, "Page introuvable.", "Not found" },
+	{ "method_not_allowed", 405, "Méthode non autorisée.",
+	    "Method not allowed" },
+	{ "conflict", 409, "Conflit avec l'état actuel.", "Conflict" },
+	{ "body_too_large", 413, "Le contenu envoyé est trop volumineux.",
+	    "Body too large" },
+	{ "unsupported_media_type", 415, "Type de contenu non pris en charge.",
+	    "Unsupported media type" },
+	{ "unprocessable", 422, "Les données envoyées sont invalides.",
+	    "Unprocessable entity" },
+	{ "too_many_requests", 429,
+	    "Trop de tentatives. Veuillez patienter.", "Too many requests" },
+	{ "internal", 500, "Erreur interne du serveur.",
+	    "Internal server error" },
+	{ "unavailable", 503,
+	    "Service momentanément indisponible. Réessayez dans un instant.",
+	    "Service unavailable" },
+};
+
+static const struct http_error_text *
+http_error_find(int status, const char *code)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(http_errors); i++) {
+		if (code != NULL && strcmp(http_errors[i].code, code) == 0)
+			return (&http_errors[i]);
+	}
+	for (i = 0; i < nitems(http_errors); i++) {
+		if (http_errors[i].status == status)
+			return (&http_errors[i]);
+	}
+	return (&http_errors[0]);
+}
+
+const char *
+http_method_name(int method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET:
+		return ("GET");
+	case EVHTTP_REQ_POST:
+		return ("POST");
+	case EVHTTP_REQ_HEAD:
+		return ("HEAD");
+	case EVHTTP_REQ_PUT:
+		return ("PUT");
+	case EVHTTP_REQ_DELETE:
+		return ("DELETE");
+	case EVHTTP_REQ_OPTIONS:
+		return ("OPTIONS");
+	case EVHTTP_REQ_PATCH:
+		return ("PATCH");
+	default:
+		return ("OTHER");
+	}
+}
+
+static void
+http_free(struct req *req)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->nparams; i++)
+		free(req->params[i]);
+	if (req->query != NULL) {
+		evhttp_clear_headers(req->query);
+		free(req->query);
+	}
+	free(req->path);
+	free(req);
+}
+
+static void
+http_log(struct req *req)
+{
+	struct evhttp_connection	*evcon;
+	const char			*ip = "-";
+	char				*path;
+	ev_uint16_t			 port;
+	uint64_t			 dur;
+
+	evcon = evhttp_request_get_connection(req->ev);
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, (char **)&ip, &port);
+	dur = clock_mono_us() - req->start_us;
+	/* The path only: query strings may carry tokens. */
+	path = log_value(req->path);
+	log_info("event=request id=%s method=%s path=%s status=%d bytes=%zu "
+	    "dur_ms=%llu.%03llu ip=%s", req->id, http_method_name(req->method),
+	    path, req->status, req->bytes, (unsigned long long)(dur / 1000),
+	    (unsigned long long)(dur % 1000), ip);
+	free(path);
+}
+
+/* The one way out: send, log, release. buf may be NULL. */
+static void
+http_send(struct req *req, int status, struct evbuffer *buf)
+{
+	struct evkeyvalq	*h;
+
+	if (req->ev == NULL)
+		fatalx("http_send: request %s answered twice", req->id);
+	h = evhttp_request_get_output_headers(req->ev);
+	evhttp_add_header(h, "X-Request-Id", req->id);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "same-origin");
+	if (server_stopping(req->srv))
+		evhttp_add_header(h, "Connection", "close");
+	req->status = status;
+	req->bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
+	http_log(req);
+	evhttp_send_reply(req->ev, status, NULL, buf);
+	req->ev = NULL;
+	server_request_end(req->srv, req);
+	http_free(req);
+}
+
+void
+http_dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct server		*srv = arg;
+	struct req		*req;
+	const struct evhttp_uri	*uri;
+	const char		*path;
+	enum router_result	 rr;
+
+	req = xcalloc(1, sizeof *req);
+	req->ev = ev;
+	req->srv = srv;
+	req->start_us = clock_mono_us();
+	req->method = evhttp_request_get_command(ev);
+	uri = evhttp_request_get_evhttp_uri(ev);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	req->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+	server_request_start(srv, req);
+
+	if (server_stopping(srv)) {
+		http_error(req, 503, NULL, "Le serveur s'arrête.");
+		return;
+	}
+	rr = router_find(req->method, req->path,
+	    server_config(srv)->test_mode, &req->route, req->params,
+	    &req->nparams);
+	switch (rr) {
+	case ROUTER_FOUND:
+		req->route->handler(req);
+		break;
+	case ROUTER_BAD_METHOD:
+		http_error(req, 405, NULL, NULL);
+		break;
+	case ROUTER_NOT_FOUND:
+		http_error(req, 404, NULL, NULL);
+		break;
+	}
+}
+
+/* The handler answers later (after the writer committed, say). */
+void
+http_hold(struct req *req)
+{
+	req->held = 1;
+}
+
+const char *
+http_param(struct req *req, size_t i)
+{
+	return (i < req->nparams ? req->params[i] : NULL);
+}
+
+const char *
+http_query(struct req *req, const char *name)
+{
+	const char	*q;
+
+	if (req->query == NULL) {
+		req->query = xcalloc(1, sizeof *req->query);
+		TAILQ_INIT(req->query);
+		q = evhttp_uri_get_query(
+		    evhttp_request_get_evhttp_uri(req->ev));
+		if (q != NULL && evhttp_parse_query_str(q, req->query) != 0)
+			evhttp_clear_headers(req->query);
+	}
+	return (evhttp_find_header(req->query, name));
+}
+
+const char *
+http_header(struct req *req, const char *name)
+{
+	return (evhttp_find_header(evhttp_request_get_input_headers(req->ev),
+	    name));
+}
+
+void
+http_set_header(struct req *req, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name,
+	    value);
+}
+
+int
+http_wants_json(struct req *req)
+{
+	const char	*accept;
+
+	if (strncmp(req->path, "/api/", 5) == 0 ||
+	    strcmp(req->path, "/healthz") == 0)
+		return (1);
+	accept = http_header(req, "Accept");
+	return (accept != NULL && strstr(accept, "application/json") != NULL &&
+	    strstr(accept, "text/html") == NULL);
+}
+
+static int
+http_content_type_is(struct req *req, const char *type)
+{
+	const char	*ct;
+	size_t		 len = strlen(type);
+
+	if ((ct = http_header(req, "Content-Type")) == NULL)
+		return (0);
+	return (strncasecmp(ct, type, len) == 0 &&
+	    (ct[len] == '\0' || ct[len] == ';' || ct[len] == ' '));
+}
+
+/* The body as a NUL-terminated string; NULL if it holds a NUL byte. */
+static char *
+http_body_string(struct req *req)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req->ev);
+	size_t		 len = evbuffer_get_length(in);
+	char		*s;
+
+	s = xmalloc(len + 1);
+	evbuffer_copyout(in, s, len);
+	s[len] = '\0';
+	if (strlen(s) != len) {
+		free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+json_t *
+http_body_json(struct req *req, char **cause)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req->ev);
+	json_error_t	 err;
+	json_t		*j;
+	size_t		 len;
+
+	if (!http_content_type_is(req, "application/json")) {
+		xasprintf(cause, "Le contenu doit être de type "
+		    "application/json.");
+		return (NULL);
+	}
+	len = evbuffer_get_length(in);
+	j = json_loadb((const char *)evbuffer_pullup(in, len), len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		xasprintf(cause, "JSON invalide (ligne %d, colonne %d) : %s",
+		    err.line, err.column, err.text);
+		return (NULL);
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		xasprintf(cause, "Un objet JSON est attendu.");
+		return (NULL);
+	}
+	return (j);
+}
+
+int
+http_body_form(struct req *req, struct evkeyvalq *out, char **cause)
+{
+	char	*s;
+
+	TAILQ_INIT(out);
+	if (!http_content_type_is(req, "application/x-www-form-urlencoded")) {
+		xasprintf(cause, "Le formulaire doit être de type "
+		    "application/x-www-form-urlencoded.");
+		return (-1);
+	}
+	if ((s = http_body_string(req)) == NULL ||
+	    evhttp_parse_query_str(s, out) != 0) {
+		free(s);
+		evhttp_clear_headers(out);
+		xasprintf(cause, "Formulaire mal formé.");
+		return (-1);
+	}
+	free(s);
+	return (0);
+}
+
+char *
+http_cookie_get(struct req *req, const char *name)
+{
+	const char	*h, *p, *end, *eq;
+	size_t		 nlen = strlen(name);
+
+	if ((h = http_header(req, "Cookie")) == NULL)
+		return (NULL);
+	for (p = h; *p != '\0'; p = *end == '\0' ? end : end + 1) {
+		while (*p == ' ')
+			p++;
+		end = strchrnul(p, ';');
+		eq = memchr(p, '=', end - p);
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    strncmp(p, name, nlen) == 0)
+			return (xstrndup(eq + 1, end - eq - 1));
+	}
+	return (NULL);
+}
+
+/* max_age < 0 deletes the cookie; 0 makes it a session cookie. */
+void
+http_cookie_set(struct req *req, const char *name, const char *value,
+    int max_age, int flags)
+{
+	char	*s, age[32] = "";
+
+	if (max_age > 0)
+		snprintf(age, sizeof age, "; Max-Age=%d", max_age);
+	else if (max_age < 0)
+		snprintf(age, sizeof age, "; Max-Age=0");
+	xasprintf(&s, "%s=%s; Path=/; SameSite=Lax%s%s%s", name, value, age,
+	    (flags & HTTP_COOKIE_HTTPONLY) ? "; HttpOnly" : "",
+	    (flags & HTTP_COOKIE_SECURE) ? "; Secure" : "");
+	http_set_header(req, "Set-Cookie", s);
+	free(s);
+}
+
+static void
+http_free_dump(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
+void
+http_reply_json(struct req *req, int status, json_t *j)
+{
+	struct evbuffer	*buf;
+	char		*s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (s == NULL)
+		fatalx("json_dumps failed");
+	buf = evbuffer_new();
+	evbuffer_add_reference(buf, s, strlen(s), http_free_dump, s);
+	http_set_header(req, "Content-Type", "application/json");
+	http_set_header(req, "Cache-Control", "no-store");
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_text(struct req *req, int status, const char *ctype,
+    const char *body)
+{
+	struct evbuffer	*buf;
+
+	buf = evbuffer_new();
+	evbuffer_add(buf, body, strlen(body));
+	http_set_header(req, "Content-Type", ctype);
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}
+
+/* Send size bytes of fd from offset (sendfile where possible); takes fd. */
+void
+http_reply_file(struct req *req, int status, const char *ctype, int fd,
+    off_t offset, off_t size)
+{
+	struct evbuffer	*buf;
+
+	buf = evbuffer_new();
+	if (size > 0)
+		evbuffer_add_file(buf, fd, offset, size);
+	else
+		close(fd);
+	if (ctype != NULL)
+		http_set_header(req, "Content-Type", ctype);
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_status(struct req *req, int status)
+{
+	http_send(req, status, NULL);
+}
+
+static void
+http_html_escape(struct evbuffer *buf, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			evbuffer_add(buf, "&lt;", 4);
+			break;
+		case '>':
+			evbuffer_add(buf, "&gt;", 4);
+			break;
+		case '&':
+			evbuffer_add(buf, "&amp;", 5);
+			break;
+		case '"':
+			evbuffer_add(buf, "&quot;", 6);
+			break;
+		default:
+			evbuffer_add(buf, s, 1);
+			break;
+		}
+	}
+}
+
+/*
+ * The one error path: a JSON object for the API, a small French page for
+ * browsers. detail (French, may be NULL) says what exactly was wrong.
+ */
+void
+http_error(struct req *req, int status, const char *code, const char *fmt,
+    ...)
+{
+	const struct http_error_text	*e;
+	struct evbuffer			*buf;
+	va_list				 ap;
+	char				*detail = NULL, *v;
+	json_t				*j;
+
+	e = http_error_find(status, code);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		xvasprintf(&detail, fmt, ap);
+		va_end(ap);
+	}
+	if (status >= 500) {
+		v = log_value(detail);
+		log_warn("event=error id=%s status=%d code=%s detail=%s",
+		    req->id, status, e->code, v);
+		free(v);
+	}
+	if (http_wants_json(req)) {
+		j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", e->code,
+		    "message", e->fr, "request_id", req->id);
+		if (detail != NULL)
+			json_object_set_new(json_object_get(j, "error"),
+			    "detail", json_string(detail));
+		free(detail);
+		http_reply_json(req, status, j);
+		return;
+	}
+	buf = evbuffer_new();
+	evbuffer_add_printf(buf, "<!doctype html>\n<html lang=\"fr\"><head>"
+	    "<meta charset=\"utf-8\"><title>Erreur %d — assidu</title>"
+	    "<link rel=\"stylesheet\" href=\"/css/assidu.css\"></head>"
+	    "<body><main class=\"error\"><h1>", status);
+	http_html_escape(buf, e->fr);
+	evbuffer_add_printf(buf, "</h1>");
+	if (detail != NULL) {
+		evbuffer_add_printf(buf, "<p>");
+		http_html_escape(buf, detail);
+		evbuffer_add_printf(buf, "</p>");
+	}
+	evbuffer_add_printf(buf, "<p class=\"muted\">Code %d, référence %s."
+	    "</p><p><a href=\"/\">Retour à l'accueil</a></p></main></body>"
+	    "</html>\n", status, req->id);
+	free(detail);
+	http_set_header(req, "Content-Type", "text/html; charset=utf-8");
+	http_set_header(req, "Cache-Control", "no-store");
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}

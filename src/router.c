@@ -1,0 +1,122 @@
+/*
+ * The route table: method, pattern, flags, handler. Patterns are literal
+ * segments, ":name" for one percent-decoded segment, and a final "*" for
+ * the raw rest of the path (content.c checks it).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "assidu.h"
+
+static const struct route router_table[] = {
+	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
+	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST,
+	    api_test_probe_put },
+	{ EVHTTP_REQ_GET, "/api/v1/test/probe/:key", ROUTE_TEST,
+	    api_test_probe_get },
+	{ EVHTTP_REQ_GET, "/api/v1/test/writer", ROUTE_TEST, api_test_writer },
+	{ EVHTTP_REQ_GET, "/*", 0, api_www },
+};
+
+static void
+router_free_params(char **params, size_t *nparams)
+{
+	size_t	 i;
+
+	for (i = 0; i < *nparams; i++) {
+		free(params[i]);
+		params[i] = NULL;
+	}
+	*nparams = 0;
+}
+
+/*
+ * Match one pattern against a raw path. On success the captured values are
+ * in params (allocated); a ":name" segment that decodes to something with a
+ * '/' or a NUL does not match.
+ */
+static int
+router_match_one(const char *pattern, const char *path, char **params,
+    size_t *nparams)
+{
+	const char	*p = pattern, *s = path, *pe, *se;
+	char		*raw, *dec;
+	size_t		 declen;
+
+	*nparams = 0;
+	for (;;) {
+		if (*p == '\0' && *s == '\0')
+			return (1);
+		if (*p != '/' || *s != '/')
+			break;
+		p++;
+		s++;
+		if (p[0] == '*' && p[1] == '\0') {
+			if (*nparams == ROUTER_MAX_PARAMS)
+				break;
+			params[(*nparams)++] = xstrdup(s);
+			return (1);
+		}
+		pe = strchrnul(p, '/');
+		se = strchrnul(s, '/');
+		if (*p == ':') {
+			if (se == s || *nparams == ROUTER_MAX_PARAMS)
+				break;
+			raw = xstrndup(s, se - s);
+			dec = evhttp_uridecode(raw, 0, &declen);
+			free(raw);
+			if (dec == NULL || strlen(dec) != declen ||
+			    strchr(dec, '/') != NULL) {
+				free(dec);
+				break;
+			}
+			params[(*nparams)++] = xstrdup(dec);
+			free(dec);
+		} else if (pe - p != se - s || strncmp(p, s, pe - p) != 0)
+			break;
+		p = pe;
+		s = se;
+	}
+	router_free_params(params, nparams);
+	return (0);
+}
+
+enum router_result
+router_match(const struct route *table, size_t n, int method,
+    const char *path, int test_mode, const struct route **found,
+    char **params, size_t *nparams)
+{
+	enum router_result	 result = ROUTER_NOT_FOUND;
+	size_t			 i;
+	int			 m;
+
+	/* HEAD is answered by the GET handler; evhttp drops the body. */
+	m = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+	for (i = 0; i < n; i++) {
+		if ((table[i].flags & ROUTE_TEST) && !test_mode)
+			continue;
+		if (!router_match_one(table[i].pattern, path, params, nparams))
+			continue;
+		if (table[i].method == m) {
+			*found = &table[i];
+			return (ROUTER_FOUND);
+		}
+		router_free_params(params, nparams);
+		/* A catch-all on another method does not make this a 405. */
+		if (strcmp(table[i].pattern, "/*") != 0)
+			result = ROUTER_BAD_METHOD;
+	}
+	return (result);
+}
+
+enum router_result
+router_find(int method, const char *path, int test_mode,
+    const struct route **found, char **params, size_t *nparams)
+{
+	return (router_match(router_table, nitems(router_table), method, path,
+	    test_mode, found, params, nparams));
+}
