@@ -31,8 +31,8 @@ enum db_stmt {
 
 static const char *db_sql[STMT_COUNT] = {
 	[STMT_PROBE_PUT] =
-	    "INSERT INTO probe (key, value, created_at) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT (key) DO NOTHING",
+	    ("INSERT INTO probe (key, value, created_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (key) DO NOTHING"),
 	[STMT_PROBE_GET] = "SELECT value, created_at FROM probe WHERE key = ?1",
 	[STMT_PROBE_COUNT] = "SELECT count(*) FROM probe",
 };

@@ -132,6 +132,7 @@ static void
 http_send(struct req *req, int status, struct evbuffer *buf)
 {
 	struct evkeyvalq	*h;
+	char			 len[32];
 
 	if (req->ev == NULL)
 		fatalx("http_send: request %s answered twice", req->id);
@@ -144,6 +145,12 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	req->status = status;
 	req->bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
 	http_log(req);
+	if (req->method == EVHTTP_REQ_HEAD && buf != NULL) {
+		/* evhttp 2.1 would send the body: announce its length only. */
+		snprintf(len, sizeof len, "%zu", req->bytes);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(buf, req->bytes);
+	}
 	evhttp_send_reply(req->ev, status, NULL, buf);
 	req->ev = NULL;
 	server_request_end(req->srv, req);

@@ -101,7 +101,7 @@ log_parse_level(const char *s, enum log_level *level)
 	return (-1);
 }
 
-static void
+static void printflike(2, 0)
 log_vwrite(enum log_level level, const char *fmt, va_list ap,
     const char *suffix)
 {

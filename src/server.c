@@ -8,9 +8,12 @@
  * alive with an extra reference, and tracked in a table: a sweep every
  * SERVER_SWEEP_MS reaps the ones evhttp has released (their callbacks are
  * cleared), and shuts down those that have not delivered a complete request
- * within request_timeout. The count drives the connection cap: at the cap,
- * or when accept fails with EMFILE, the listener is paused and queued
- * clients wait in the backlog instead of being refused.
+ * within request_timeout. The count drives the connection cap: at the cap
+ * the listener is paused and queued clients wait in the backlog instead of
+ * being refused. libevent 2.1 retries accept() on EMFILE in a busy loop, so
+ * the cap is also bounded by the descriptor limit (two descriptors per
+ * connection: its socket and a file being sent), keeping accept from ever
+ * running out.
  */
 #include "config.h"
 
@@ -21,6 +24,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,7 +45,8 @@
 
 #define SERVER_SWEEP_MS		250
 #define SERVER_DRAIN_MS		20
-#define SERVER_FD_RESERVE	256
+#define SERVER_FD_RESERVE	256	/* asked for beyond 2 per connection */
+#define SERVER_FD_SPARE		16	/* never handed to connections */
 
 #define PAUSE_CAP		0x1
 #define PAUSE_EMFILE		0x2
@@ -73,6 +78,8 @@ struct server {
 	struct conn			**slots;	/* open addressing */
 	size_t				 nslots;
 	size_t				 nconns;
+	size_t				 max_conns;
+	int				 fd_bound;	/* capped by fd limit */
 	int				 paused;
 
 	int				 stopping;
@@ -193,8 +200,8 @@ server_pause(struct server *srv, int why)
 	if (srv->paused == 0) {
 		evconnlistener_disable(srv->listener);
 		log_warn("event=accept_paused reason=%s conns=%zu",
-		    why == PAUSE_CAP ? "max_connections" : "fd_limit",
-		    srv->nconns);
+		    why == PAUSE_CAP && !srv->fd_bound ? "max_connections" :
+		    "fd_limit", srv->nconns);
 	}
 	srv->paused |= why;
 }
@@ -227,7 +234,7 @@ server_bevcb(struct event_base *base, void *arg)
 	c->bev = bev;
 	c->since_us = clock_mono_us();
 	server_conn_insert(srv, c);
-	if (srv->nconns >= (size_t)srv->cfg->max_connections)
+	if (srv->nconns >= srv->max_conns)
 		server_pause(srv, PAUSE_CAP);
 	return (bev);
 }
@@ -292,7 +299,7 @@ server_sweep(evutil_socket_t fd, short events, void *arg)
 		}
 		c->cut = 1;
 	}
-	if (srv->nconns < (size_t)srv->cfg->max_connections)
+	if (srv->nconns < srv->max_conns)
 		server_resume(srv, PAUSE_CAP);
 	server_resume(srv, PAUSE_EMFILE);
 }
@@ -440,23 +447,56 @@ server_writer_ready(evutil_socket_t fd, short events, void *arg)
 	writer_complete(srv->writer);
 }
 
-/* Raise the descriptor limit to what the connection cap needs. */
-static void
-server_set_fd_limit(struct config *cfg)
+static size_t
+server_open_fds(void)
+{
+	DIR	*d;
+	size_t	 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (64);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return (n > 3 ? n - 3 : n);	/* ".", ".." and d itself */
+}
+
+/*
+ * Raise the descriptor limit to what the connection cap needs; where the
+ * hard limit is lower, lower the cap instead. Called once everything but
+ * the connections is open.
+ */
+static int
+server_set_fd_limit(struct server *srv, char **cause)
 {
 	struct rlimit	 rl;
 	rlim_t		 want;
+	size_t		 used, fit;
 
+	srv->max_conns = (size_t)srv->cfg->max_connections;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	want = (rlim_t)cfg->max_connections + SERVER_FD_RESERVE;
-	if (rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
-		log_warn("event=fd_limit limit=%llu wanted=%llu note=\"raise "
-		    "ulimit -n; accept pauses when descriptors run out\"",
-		    (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+		return (0);
+	want = (rlim_t)srv->max_conns * 2 + SERVER_FD_RESERVE;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	used = server_open_fds() + SERVER_FD_SPARE;
+	fit = rl.rlim_cur > used ? (rl.rlim_cur - used) / 2 : 0;
+	if (fit == 0) {
+		xasprintf(cause, "descriptor limit %llu is too low: raise "
+		    "ulimit -n", (unsigned long long)rl.rlim_cur);
+		return (-1);
+	}
+	if (fit < srv->max_conns) {
+		srv->max_conns = fit;
+		srv->fd_bound = 1;
+		log_warn("event=fd_limit limit=%llu max_connections=%zu "
+		    "note=\"raise ulimit -n for more\"",
+		    (unsigned long long)rl.rlim_cur, fit);
+	}
+	return (0);
 }
 
 static int
@@ -515,13 +555,12 @@ server_listen(struct server *srv, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	evconnlistener_set_error_cb(srv->listener, server_accept_error);
 	srv->bound = evhttp_bind_listener(srv->http, srv->listener);
 	if (srv->bound == NULL) {
 		xasprintf(cause, "evhttp_bind_listener failed");
 		return (-1);
 	}
-	/* evhttp replaced the callback; keep our error callback and arg. */
+	/* Should accept fail for lack of memory or descriptors: pause. */
 	evconnlistener_set_error_cb(srv->listener, server_accept_error);
 
 	fd = evconnlistener_get_fd(srv->listener);
@@ -609,7 +648,6 @@ server_run(struct config *cfg, char **cause)
 	if (server_prepare_data_dir(cfg->data_dir, cause) != 0)
 		return (-1);
 	signal(SIGPIPE, SIG_IGN);
-	server_set_fd_limit(cfg);
 	if (evthread_use_pthreads() != 0) {
 		xasprintf(cause, "evthread_use_pthreads failed");
 		return (-1);
@@ -648,7 +686,8 @@ server_run(struct config *cfg, char **cause)
 	evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_bevcb(srv->http, server_bevcb, srv);
 	evhttp_set_gencb(srv->http, http_dispatch, srv);
-	if (server_listen(srv, cause) != 0)
+	if (server_listen(srv, cause) != 0 ||
+	    server_set_fd_limit(srv, cause) != 0)
 		goto out;
 
 	srv->sweep_ev = event_new(srv->base, -1, EV_PERSIST, server_sweep,
@@ -662,8 +701,9 @@ server_run(struct config *cfg, char **cause)
 		evsignal_add(srv->sig_ev[i], NULL);
 	}
 
-	log_info("event=started version=%s pid=%ld data=%s test_mode=%d",
-	    PACKAGE_VERSION, (long)getpid(), cfg->data_dir, cfg->test_mode);
+	log_info("event=started version=%s pid=%ld data=%s max_connections=%zu "
+	    "test_mode=%d", PACKAGE_VERSION, (long)getpid(), cfg->data_dir,
+	    srv->max_conns, cfg->test_mode);
 	event_base_dispatch(srv->base);
 	rc = 0;
 out:

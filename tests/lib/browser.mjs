@@ -1,0 +1,57 @@
+// Debian's Chromium driven by playwright-core, for the e2e tests.
+// Playwright never downloads a browser here: we always use /usr/bin/chromium.
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.ASSIDU_CHROMIUM || '/usr/bin/chromium';
+
+// Keep Chromium off the network and away from any profile but its own.
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+// Playwright refuses a --user-data-dir argument in chromium.launch(), so a
+// fresh profile means a persistent context on a temporary directory.
+export async function launchBrowser(opts = {}) {
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'assidu-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      locale: 'fr-FR',
+      timezoneId: 'Europe/Paris',
+      ...opts,
+    });
+  } catch (err) {
+    await fs.rm(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
+  let closed = false;
+  return {
+    context,
+    userDataDir,
+    newPage: () => context.newPage(),
+    async close() {
+      if (closed)
+        return;
+      closed = true;
+      try {
+        await context.close();
+      } finally {
+        await fs.rm(userDataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
