@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ struct cmd {
 static int	cmd_serve(struct config *, int, char **);
 static int	cmd_migrate(struct config *, int, char **);
 static int	cmd_config(struct config *, int, char **);
+static int	cmd_user(struct config *, int, char **);
+static int	cmd_audit(struct config *, int, char **);
 static int	cmd_version(struct config *, int, char **);
 static int	cmd_help(struct config *, int, char **);
 
@@ -48,6 +51,12 @@ static const struct cmd cmds[] = {
 	    "bring the database schema up to date" },
 	{ "config", cmd_config, "config",
 	    "print the effective settings as JSON" },
+	{ "user", cmd_user, "user add EMAIL --name NAME --role ROLE "
+	    "[--opca CODE] [--password-stdin]\n"
+	    "  user passwd|disable|enable|invite EMAIL\n  user list",
+	    "manage accounts" },
+	{ "audit", cmd_audit, "audit verify",
+	    "recompute the audit log's hash chain" },
 	{ "version", cmd_version, "version",
 	    "print the version and the libraries in use" },
 	{ "help", cmd_help, "help", "this list" },
@@ -61,7 +70,7 @@ usage(FILE *f)
 	fprintf(f, "usage: assidu [--config FILE] [--data DIR] COMMAND "
 	    "[options]\n\ncommands:\n");
 	for (i = 0; i < nitems(cmds); i++)
-		fprintf(f, "  %-40s %s\n", cmds[i].usage, cmds[i].help);
+		fprintf(f, "  %s\n      %s\n", cmds[i].usage, cmds[i].help);
 	fprintf(f, "\nsee assidu(8) and assidu.conf(5)\n");
 }
 
@@ -112,13 +121,14 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 		    argv[1]);
 		return (2);
 	}
-	if (mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
+	if (!status && mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
 		fprintf(stderr, "assidu: cannot create %s: %s\n",
 		    cfg->data_dir, strerror(errno));
 		return (1);
 	}
 	path = config_db_path(cfg);
-	db = db_open(path, 0, &cause);
+	/* --status looks without touching: no file is created. */
+	db = db_open(path, status, &cause);
 	free(path);
 	if (db == NULL) {
 		fprintf(stderr, "assidu: %s\n", cause);
@@ -135,6 +145,281 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 	}
 	printf("schema version %d (this program: %d)\n", version,
 	    db_schema_latest());
+	return (0);
+}
+
+/* The command line acts as an administrator, and says so in the audit. */
+static const struct actor cmd_actor = { 0, ROLE_ADMIN, 0, "cli" };
+
+static struct db *
+cmd_open(struct config *cfg)
+{
+	struct db	*db;
+	char		*path, *cause;
+	int		 version;
+
+	if (mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "assidu: cannot create %s: %s\n",
+		    cfg->data_dir, strerror(errno));
+		return (NULL);
+	}
+	path = config_db_path(cfg);
+	db = db_open(path, 0, &cause);
+	free(path);
+	if (db == NULL || db_migrate(db, &version, &cause) != 0) {
+		fprintf(stderr, "assidu: %s\n", cause);
+		free(cause);
+		db_close(db);
+		return (NULL);
+	}
+	return (db);
+}
+
+/* A password from standard input: one line, without echo on a terminal. */
+static char *
+cmd_read_password(void)
+{
+	struct termios	 old, quiet;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 len;
+	int		 tty = isatty(STDIN_FILENO);
+
+	if (tty) {
+		fprintf(stderr, "Mot de passe : ");
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	len = getline(&line, &size, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (len <= 0) {
+		free(line);
+		return (NULL);
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return (line);
+}
+
+/* Run fn in one transaction: the change and its audit row, or neither. */
+static int
+cmd_transaction(struct db *db, int rc, char *cause)
+{
+	char	*why = NULL;
+
+	if (rc == ERR_OK && db_commit(db, &why) == 0)
+		return (0);
+	db_rollback(db);
+	fprintf(stderr, "assidu: %s\n", why != NULL ? why : cause != NULL ?
+	    cause : "failed");
+	free(why);
+	return (1);
+}
+
+static int
+cmd_user_add(struct config *cfg, struct db *db, int argc, char **argv)
+{
+	struct user	 u;
+	const char	*name = NULL, *role = NULL, *opca = NULL;
+	char		*pw = NULL, *hash = NULL, *cause = NULL;
+	int		 i, stdin_pw = 0, rc;
+
+	memset(&u, 0, sizeof u);
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			role = argv[++i];
+		else if (strcmp(argv[i], "--opca") == 0 && i + 1 < argc)
+			opca = argv[++i];
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			stdin_pw = 1;
+		else {
+			fprintf(stderr, "assidu user add: unexpected %s\n",
+			    argv[i]);
+			return (2);
+		}
+	}
+	if (name == NULL || role == NULL || role_parse(role) == ROLE_NONE) {
+		fprintf(stderr, "assidu user add: --name and --role "
+		    "(learner, adviser, funder, admin) are required\n");
+		return (2);
+	}
+	if (auth_email_check(argv[2], &cause) != 0)
+		goto fail;
+	if (stdin_pw) {
+		if ((pw = cmd_read_password()) == NULL) {
+			fprintf(stderr, "assidu: no password on stdin\n");
+			return (1);
+		}
+		if (auth_password_check(pw, argv[2], &cause) != 0 ||
+		    auth_password_hash(pw, cfg->scrypt_log2n, &hash,
+		    &cause) != 0)
+			goto fail;
+	}
+	u.email = argv[2];
+	u.name = (char *)name;
+	u.role = role_parse(role);
+	u.opca = (char *)opca;
+	if (db_begin(db, &cause) != 0)
+		goto fail;
+	rc = auth_user_create(db, &cmd_actor, &u, hash, clock_now_ms(),
+	    &cause);
+	if (cmd_transaction(db, rc, cause) != 0) {
+		free(cause);
+		free(pw);
+		free(hash);
+		return (1);
+	}
+	printf("user %lld: %s (%s)\n", (long long)u.id, u.email,
+	    role_name(u.role));
+	free(pw);
+	free(hash);
+	return (0);
+fail:
+	fprintf(stderr, "assidu: %s\n", cause);
+	free(cause);
+	free(pw);
+	free(hash);
+	return (1);
+}
+
+static int
+cmd_user_list(struct db *db)
+{
+	json_t	*list, *u;
+	char	*cause;
+	size_t	 i;
+
+	if (store_user_list(db, &cmd_actor, &list, &cause) != 0) {
+		fprintf(stderr, "assidu: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	json_array_foreach(list, i, u) {
+		printf("%-5lld %-32s %-8s %-13s %s%s\n", (long long)
+		    json_integer_value(json_object_get(u, "id")),
+		    json_string_value(json_object_get(u, "email")),
+		    json_string_value(json_object_get(u, "role")),
+		    json_is_string(json_object_get(u, "opca")) ?
+		    json_string_value(json_object_get(u, "opca")) : "-",
+		    json_is_true(json_object_get(u, "disabled")) ?
+		    "disabled" : "active",
+		    json_is_true(json_object_get(u, "has_password")) ?
+		    "" : " (no password yet)");
+	}
+	json_decref(list);
+	return (0);
+}
+
+static int
+cmd_user(struct config *cfg, int argc, char **argv)
+{
+	struct user	*u = NULL;
+	struct db	*db;
+	const char	*verb = argc > 1 ? argv[1] : "";
+	char		*cause = NULL, *pw = NULL, *hash = NULL;
+	char		 token[AUTH_TOKEN_LEN + 1];
+	int64_t		 now = clock_now_ms();
+	int		 rc = 1, err;
+
+	if (strcmp(verb, "list") != 0 && argc < 3) {
+		fprintf(stderr, "usage: assidu user add|passwd|disable|enable|"
+		    "invite EMAIL, or assidu user list\n");
+		return (2);
+	}
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	if (strcmp(verb, "list") == 0) {
+		rc = cmd_user_list(db);
+		goto out;
+	}
+	if (strcmp(verb, "add") == 0) {
+		rc = cmd_user_add(cfg, db, argc, argv);
+		goto out;
+	}
+	if (store_user_by_email(db, argv[2], &u, &cause) != 1) {
+		fprintf(stderr, "assidu: %s\n", cause != NULL ? cause :
+		    "no such user");
+		goto out;
+	}
+	if (strcmp(verb, "passwd") == 0) {
+		if ((pw = cmd_read_password()) == NULL ||
+		    auth_password_check(pw, u->email, &cause) != 0 ||
+		    auth_password_hash(pw, cfg->scrypt_log2n, &hash,
+		    &cause) != 0) {
+			fprintf(stderr, "assidu: %s\n", cause != NULL ? cause :
+			    "no password on stdin");
+			goto out;
+		}
+	} else if (strcmp(verb, "disable") != 0 &&
+	    strcmp(verb, "enable") != 0 && strcmp(verb, "invite") != 0) {
+		fprintf(stderr, "assidu user: unknown action %s\n", verb);
+		rc = 2;
+		goto out;
+	}
+	if (db_begin(db, &cause) != 0) {
+		fprintf(stderr, "assidu: %s\n", cause);
+		goto out;
+	}
+	if (strcmp(verb, "passwd") == 0)
+		err = auth_user_set_password(db, &cmd_actor, u->id, hash, now,
+		    &cause);
+	else if (strcmp(verb, "invite") == 0)
+		err = auth_invitation_create(db, &cmd_actor, u->id, now, token,
+		    &cause);
+	else
+		err = auth_user_set_disabled(db, &cmd_actor, u->id,
+		    strcmp(verb, "disable") == 0, now, &cause);
+	rc = cmd_transaction(db, err, cause);
+	if (rc == 0 && strcmp(verb, "invite") == 0) {
+		printf("%s/invitation.html#%s\n", cfg->public_url != NULL ?
+		    cfg->public_url : "http://127.0.0.1:8080", token);
+	} else if (rc == 0)
+		printf("user %lld: %s done\n", (long long)u->id, verb);
+out:
+	if (pw != NULL)
+		OPENSSL_cleanse(pw, strlen(pw));
+	free(pw);
+	free(hash);
+	free(cause);
+	user_free(u);
+	db_close(db);
+	return (rc);
+}
+
+static int
+cmd_audit(struct config *cfg, int argc, char **argv)
+{
+	struct db	*db;
+	char		*path, *cause;
+	int64_t		 rows, bad;
+
+	if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+		fprintf(stderr, "usage: assidu audit verify\n");
+		return (2);
+	}
+	path = config_db_path(cfg);
+	db = db_open(path, 1, &cause);
+	free(path);
+	if (db == NULL || audit_verify(db, &rows, &bad, &cause) != 0) {
+		fprintf(stderr, "assidu: %s\n", cause);
+		free(cause);
+		db_close(db);
+		return (1);
+	}
+	db_close(db);
+	if (bad != 0) {
+		printf("audit chain broken at row %lld (%lld rows intact "
+		    "before it)\n", (long long)bad, (long long)rows);
+		return (1);
+	}
+	printf("audit chain intact: %lld rows\n", (long long)rows);
 	return (0);
 }
 
@@ -174,13 +459,15 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "test-mode", no_argument, NULL, 'T' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	 cfg;
 	const struct cmd *cmd = NULL;
 	const char	*conf = NULL, *data = NULL, *listen = NULL;
-	const char	*logfile = NULL;
+	const char	*logfile = NULL, *cert = NULL, *key = NULL;
 	char		*cause, **rest;
 	int		 ch, test_mode = 0, nrest, rc, i;
 	size_t		 j;
@@ -211,8 +498,15 @@ main(int argc, char **argv)
 		case 'T':
 			test_mode = 1;
 			break;
+		case 'C':
+			cert = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
+			free(rest);
 			return (0);
 		default:
 			if (optopt == 0 && optind > 0) {
@@ -220,14 +514,16 @@ main(int argc, char **argv)
 				rest[nrest++] = argv[optind - 1];
 				break;
 			}
-			fprintf(stderr, "assidu: option -%c needs a value or "
-			    "is unknown\n", optopt);
+			fprintf(stderr, "assidu: option %s needs a value or "
+			    "is unknown\n", argv[optind - 1]);
 			usage(stderr);
+			free(rest);
 			return (2);
 		}
 	}
 	if (nrest == 0) {
 		usage(stderr);
+		free(rest);
 		return (2);
 	}
 	for (j = 0; j < nitems(cmds); j++) {
@@ -237,6 +533,7 @@ main(int argc, char **argv)
 	if (cmd == NULL) {
 		fprintf(stderr, "assidu: unknown command '%s'\n", rest[0]);
 		usage(stderr);
+		free(rest);
 		return (2);
 	}
 
@@ -252,6 +549,10 @@ main(int argc, char **argv)
 		goto bad;
 	if (logfile != NULL &&
 	    config_set(&cfg, "log_file", logfile, &cause) != 0)
+		goto bad;
+	if (cert != NULL && config_set(&cfg, "tls_cert", cert, &cause) != 0)
+		goto bad;
+	if (key != NULL && config_set(&cfg, "tls_key", key, &cause) != 0)
 		goto bad;
 	if (test_mode)
 		cfg.test_mode = 1;

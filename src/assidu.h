@@ -27,6 +27,74 @@ struct db;
 struct writer;
 struct server;
 
+/* Error codes of the services; http.c maps them to statuses. */
+enum err {
+	ERR_OK = 0,
+	ERR_INTERNAL = -1,
+	ERR_INVALID = -2,
+	ERR_FORBIDDEN = -3,
+	ERR_NOT_FOUND = -4,
+	ERR_CONFLICT = -5,
+	ERR_GONE = -6,
+	ERR_UNAUTHORIZED = -7,
+	ERR_TOO_MANY = -8
+};
+
+/* Roles are bits so that routes can allow several. */
+enum role {
+	ROLE_NONE = 0,
+	ROLE_LEARNER = 0x1,
+	ROLE_ADVISER = 0x2,
+	ROLE_FUNDER = 0x4,
+	ROLE_ADMIN = 0x8
+};
+#define ROLE_ANY (ROLE_LEARNER | ROLE_ADVISER | ROLE_FUNDER | ROLE_ADMIN)
+#define ROLE_STAFF (ROLE_ADVISER | ROLE_FUNDER | ROLE_ADMIN)
+
+struct user {
+	int64_t		 id;
+	char		*email;
+	char		*name;
+	enum role	 role;
+	int64_t		 opca_id;
+	char		*opca;		/* OPCA code, or NULL */
+	char		*password_hash;	/* NULL until set */
+	int		 disabled;
+	int64_t		 created_at;
+};
+
+/* Who acts: the scope of every store read and the author of audit rows. */
+struct actor {
+	int64_t		 id;		/* 0 for the command line */
+	enum role	 role;
+	int64_t		 opca_id;
+	const char	*label;		/* e-mail, or "cli" */
+};
+
+#define SESSION_HASH_LEN 32
+struct session {
+	uint8_t		 token_hash[SESSION_HASH_LEN];
+	char		*csrf;
+	int64_t		 created_at;
+	int64_t		 last_seen;
+	int64_t		 expires_at;
+	char		*ip;
+	char		*user_agent;
+	struct user	*user;
+};
+
+struct audit_row {
+	int64_t		 id;
+	int64_t		 at;
+	int64_t		 actor_id;
+	const char	*actor;
+	const char	*action;
+	const char	*object;
+	const char	*details;	/* canonical JSON */
+	const char	*prev_hash;
+	const char	*hash;
+};
+
 /* xmalloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -61,6 +129,15 @@ int64_t		 clock_now_ms(void);
 uint64_t	 clock_mono_us(void);
 void		 clock_format_iso(int64_t, char *, size_t);
 
+/* user.c */
+const char	*role_name(enum role);
+enum role	 role_parse(const char *);
+const char	*role_label_fr(enum role);
+void		 user_free(struct user *);
+json_t		*user_json(const struct user *);
+void		 session_free(struct session *);
+void		 user_actor(const struct user *, struct actor *);
+
 /* config.c */
 struct config {
 	char		*path;
@@ -77,7 +154,15 @@ struct config {
 	int		 backlog;
 	int		 shutdown_timeout;
 	int		 writer_max_batch;
+	int		 workers;
 	int		 test_mode;
+	char		*public_url;
+	char		*tls_cert;
+	char		*tls_key;
+	int		 cookie_secure;
+	int		 session_idle;
+	int		 session_lifetime;
+	int		 scrypt_log2n;
 };
 void		 config_init(struct config *);
 void		 config_free(struct config *);
@@ -106,6 +191,47 @@ int		 store_probe_put(struct db *, const char *, const char *,
 int		 store_probe_get(struct db *, const char *, char **, int64_t *,
 		     char **);
 int		 store_probe_count(struct db *, int64_t *, char **);
+int		 store_opca_list(struct db *, json_t **, char **);
+int		 store_opca_by_code(struct db *, const char *, int64_t *,
+		     char **);
+int		 store_user_insert(struct db *, const struct user *,
+		     const char *, int64_t, int64_t *, char **);
+int		 store_user_by_email(struct db *, const char *, struct user **,
+		     char **);
+int		 store_user_by_id(struct db *, const struct actor *, int64_t,
+		     struct user **, char **);
+int		 store_user_list(struct db *, const struct actor *, json_t **,
+		     char **);
+int		 store_user_set_password(struct db *, int64_t, const char *,
+		     int64_t, char **);
+int		 store_user_set_disabled(struct db *, int64_t, int, int64_t,
+		     char **);
+int		 store_session_insert(struct db *, const struct session *,
+		     char **);
+int		 store_session_get(struct db *, const uint8_t *,
+		     struct session **, char **);
+int		 store_session_touch(struct db *, const uint8_t *, int64_t,
+		     char **);
+int		 store_session_delete(struct db *, const uint8_t *, char **);
+int		 store_session_delete_user(struct db *, int64_t, int *,
+		     char **);
+int		 store_invitation_insert(struct db *, const uint8_t *, int64_t,
+		     int64_t, int64_t, int64_t, char **);
+int		 store_invitation_get(struct db *, const uint8_t *, int64_t,
+		     int64_t *, const char **, char **);
+int		 store_invitation_use(struct db *, const uint8_t *, int64_t,
+		     char **);
+int		 store_failure_get(struct db *, const char *, int *, int64_t *,
+		     int64_t *, char **);
+int		 store_failure_put(struct db *, const char *, int, int64_t,
+		     int64_t, char **);
+int		 store_failure_clear(struct db *, const char *, char **);
+int		 store_audit_last(struct db *, char **, char **);
+int		 store_audit_insert(struct db *, const struct audit_row *,
+		     char **);
+int		 store_audit_each(struct db *,
+		     int (*)(const struct audit_row *, void *), void *,
+		     char **);
 
 /* writer.c */
 typedef int	(*writer_run_cb)(struct db *, void *, char **);
@@ -126,6 +252,53 @@ void		 writer_stop(struct writer *);
 void		 writer_free(struct writer *);
 void		 writer_get_stats(struct writer *, struct writer_stats *);
 
+/* pool.c */
+typedef void	(*pool_work_cb)(void *);
+typedef void	(*pool_done_cb)(void *);
+struct pool;
+struct pool	*pool_create(int, void (*)(void *), void *);
+void		 pool_submit(struct pool *, pool_work_cb, pool_done_cb, void *);
+void		 pool_complete(struct pool *);
+size_t		 pool_pending(struct pool *);
+void		 pool_free(struct pool *);
+
+/* audit.c */
+int		 audit_append(struct db *, const struct actor *, const char *,
+		     const char *, json_t *, int64_t, char **);
+int		 audit_verify(struct db *, int64_t *, int64_t *, char **);
+char		*audit_canonical(json_t *);
+
+/* auth.c */
+#define AUTH_TOKEN_LEN 43	/* 32 random bytes in unpadded base64url */
+#define AUTH_COOKIE "assidu_session"
+#define AUTH_INVITATION_TTL (7 * 24 * 3600 * 1000LL)
+int		 auth_password_hash(const char *, int, char **, char **);
+int		 auth_password_verify(const char *, const char *);
+int		 auth_password_check(const char *, const char *, char **);
+void		 auth_token_new(char *, uint8_t *);
+int		 auth_token_hash(const char *, uint8_t *);
+void		 auth_random_string(char *, size_t);
+int		 auth_email_check(const char *, char **);
+int		 auth_throttle_check(struct db *, const char *, const char *,
+		     int64_t, int64_t *, char **);
+int		 auth_throttle_fail(struct db *, const char *, const char *,
+		     int64_t, char **);
+int		 auth_throttle_clear(struct db *, const char *, char **);
+int		 auth_user_create(struct db *, const struct actor *,
+		     struct user *, const char *, int64_t, char **);
+int		 auth_user_set_password(struct db *, const struct actor *,
+		     int64_t, const char *, int64_t, char **);
+int		 auth_user_set_disabled(struct db *, const struct actor *,
+		     int64_t, int, int64_t, char **);
+int		 auth_invitation_create(struct db *, const struct actor *,
+		     int64_t, int64_t, char *, char **);
+int		 auth_session_open(struct db *, struct session *, int64_t,
+		     const char *, char *, char **);
+int		 auth_invitation_accept(struct db *, const uint8_t *,
+		     const char *, int64_t, int64_t *, char **);
+int		 auth_session_close(struct db *, const struct actor *,
+		     const uint8_t *, int, int *, char **);
+
 /* router.c */
 #define ROUTER_MAX_PARAMS 4
 #define ROUTE_TEST 0x1		/* only registered in test mode */
@@ -134,6 +307,7 @@ struct route {
 	int		 method;
 	const char	*pattern;
 	int		 flags;
+	int		 roles;		/* ROLE_* bits; 0 is public */
 	void		(*handler)(struct req *);
 };
 enum router_result {
@@ -165,6 +339,8 @@ struct req {
 	size_t			 bytes;
 	int			 held;
 	struct conn		*conn;
+	struct session		*sess;
+	struct actor		 actor;
 };
 void		 http_dispatch(struct evhttp_request *, void *);
 const char	*http_method_name(int);
@@ -187,6 +363,10 @@ void		 http_reply_status(struct req *, int);
 void		 http_error(struct req *, int, const char *, const char *, ...)
 		     printflike(4, 5);
 void		 http_hold(struct req *);
+void		 http_fail(struct req *, int, const char *);
+const char	*http_peer(struct req *);
+char		*http_origin(struct req *);
+int		 http_is_tls(struct req *);
 
 /* content.c */
 const char	*content_mime_type(const char *);
@@ -200,10 +380,28 @@ void		 api_test_probe_put(struct req *);
 void		 api_test_probe_get(struct req *);
 void		 api_test_writer(struct req *);
 
+/* api_auth.c */
+void		 api_auth_login(struct req *);
+void		 api_auth_logout(struct req *);
+void		 api_auth_me(struct req *);
+void		 api_auth_me_password(struct req *);
+void		 api_auth_opcas(struct req *);
+void		 api_auth_users(struct req *);
+void		 api_auth_user_create(struct req *);
+void		 api_auth_user_get(struct req *);
+void		 api_auth_user_disable(struct req *);
+void		 api_auth_user_password(struct req *);
+void		 api_auth_user_invite(struct req *);
+void		 api_auth_invitation_check(struct req *);
+void		 api_auth_invitation_accept(struct req *);
+int		 api_auth_load_session(struct req *);
+
 /* server.c */
 int		 server_run(struct config *, char **);
 struct config	*server_config(struct server *);
 struct writer	*server_writer(struct server *);
+struct pool	*server_pool(struct server *);
+int		 server_tls(struct server *);
 struct db	*server_db(struct server *);
 int		 server_stopping(struct server *);
 void		 server_request_start(struct server *, struct req *);

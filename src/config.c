@@ -50,7 +50,15 @@ static const struct config_key config_keys[] = {
 	{ "backlog", I(backlog, 16, 65535) },
 	{ "shutdown_timeout", I(shutdown_timeout, 1, 600) },
 	{ "writer_max_batch", I(writer_max_batch, 1, 100000) },
+	{ "workers", I(workers, 1, 64) },
 	{ "test_mode", B(test_mode) },
+	{ "public_url", S(public_url) },
+	{ "tls_cert", S(tls_cert) },
+	{ "tls_key", S(tls_key) },
+	{ "cookie_secure", B(cookie_secure) },
+	{ "session_idle", I(session_idle, 1, 30 * 24 * 3600) },
+	{ "session_lifetime", I(session_lifetime, 1, 90 * 24 * 3600) },
+	{ "scrypt_log2n", I(scrypt_log2n, 10, 20) },
 };
 #undef S
 #undef I
@@ -78,6 +86,10 @@ config_init(struct config *cfg)
 	cfg->backlog = 1024;
 	cfg->shutdown_timeout = 10;
 	cfg->writer_max_batch = 1000;
+	cfg->workers = 2;
+	cfg->session_idle = 2 * 3600;
+	cfg->session_lifetime = 12 * 3600;
+	cfg->scrypt_log2n = 15;
 }
 
 void

@@ -20,14 +20,116 @@ static const char *db_migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL"
 	") STRICT;",
+
+	/* 2: accounts, sessions, invitations, login throttling, audit. */
+	"CREATE TABLE opca ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL"
+	") STRICT;"
+	"INSERT INTO opca (code, name) VALUES ('unifaf', 'Unifaf'),"
+	"  ('uniformation', 'Uniformation'), ('fafih', 'Fafih'),"
+	"  ('opcabaia', 'Opcabaia'), ('opcalim', 'Opcalim');"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL"
+	"    CHECK (role IN ('learner', 'adviser', 'funder', 'admin')),"
+	"  opca_id INTEGER REFERENCES opca (id),"
+	"  password_hash TEXT,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  CHECK (role <> 'adviser' OR opca_id IS NOT NULL),"
+	"  CHECK (role NOT IN ('funder', 'admin') OR opca_id IS NULL)"
+	") STRICT;"
+	"CREATE INDEX users_opca ON users (opca_id, role);"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  ip TEXT,"
+	"  user_agent TEXT"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX sessions_user ON sessions (user_id);"
+	"CREATE TABLE invitations ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  created_by INTEGER REFERENCES users (id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE login_failures ("
+	"  key TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor_id INTEGER,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  details TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE (ABORT, 'audit rows are append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE (ABORT, 'audit rows are append-only'); END;",
 };
 
 enum db_stmt {
 	STMT_PROBE_PUT,
 	STMT_PROBE_GET,
 	STMT_PROBE_COUNT,
+	STMT_OPCA_LIST,
+	STMT_OPCA_BY_CODE,
+	STMT_USER_INSERT,
+	STMT_USER_BY_EMAIL,
+	STMT_USER_BY_ID,
+	STMT_USER_LIST,
+	STMT_USER_SET_PASSWORD,
+	STMT_USER_SET_DISABLED,
+	STMT_SESSION_INSERT,
+	STMT_SESSION_GET,
+	STMT_SESSION_TOUCH,
+	STMT_SESSION_DELETE,
+	STMT_SESSION_DELETE_USER,
+	STMT_INVITATION_INSERT,
+	STMT_INVITATION_GET,
+	STMT_INVITATION_USE,
+	STMT_FAILURE_GET,
+	STMT_FAILURE_PUT,
+	STMT_FAILURE_CLEAR,
+	STMT_AUDIT_LAST,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_ALL,
 	STMT_COUNT
 };
+
+/* The columns every user query returns, in this order. */
+#define USER_COLUMNS \
+	"u.id, u.email, u.name, u.role, u.opca_id, o.code, u.password_hash, " \
+	"u.disabled, u.created_at "
+#define USER_FROM " FROM users u LEFT JOIN opca o ON o.id = u.opca_id "
+/*
+ * Row-level scope: ?1 actor id, ?2 actor role, ?3 actor OPCA. Admins and
+ * funders see everyone, advisers the learners of their OPCA and themselves,
+ * learners themselves only.
+ */
+#define USER_SCOPE \
+	" (?2 IN ('admin', 'funder') OR u.id = ?1 OR " \
+	"  (?2 = 'adviser' AND u.role = 'learner' AND u.opca_id = ?3)) "
+
 
 static const char *db_sql[STMT_COUNT] = {
 	[STMT_PROBE_PUT] =
@@ -35,6 +137,59 @@ static const char *db_sql[STMT_COUNT] = {
 	    "ON CONFLICT (key) DO NOTHING"),
 	[STMT_PROBE_GET] = "SELECT value, created_at FROM probe WHERE key = ?1",
 	[STMT_PROBE_COUNT] = "SELECT count(*) FROM probe",
+	[STMT_OPCA_LIST] = "SELECT id, code, name FROM opca ORDER BY name",
+	[STMT_OPCA_BY_CODE] = "SELECT id FROM opca WHERE code = ?1",
+	[STMT_USER_INSERT] =
+	    ("INSERT INTO users (email, name, role, opca_id, password_hash, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"),
+	[STMT_USER_BY_EMAIL] =
+	    "SELECT " USER_COLUMNS USER_FROM "WHERE u.email = ?1",
+	[STMT_USER_BY_ID] =
+	    "SELECT " USER_COLUMNS USER_FROM "WHERE u.id = ?4 AND " USER_SCOPE,
+	[STMT_USER_LIST] =
+	    ("SELECT " USER_COLUMNS USER_FROM "WHERE " USER_SCOPE
+	    "ORDER BY u.role, u.name, u.id"),
+	[STMT_USER_SET_PASSWORD] =
+	    ("UPDATE users SET password_hash = ?2, updated_at = ?3 "
+	    "WHERE id = ?1"),
+	[STMT_USER_SET_DISABLED] =
+	    "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_SESSION_INSERT] =
+	    ("INSERT INTO sessions (token_hash, user_id, csrf, created_at, "
+	    "last_seen, expires_at, ip, user_agent) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)"),
+	[STMT_SESSION_GET] =
+	    ("SELECT s.csrf, s.created_at, s.last_seen, s.expires_at, "
+	    USER_COLUMNS "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "LEFT JOIN opca o ON o.id = u.opca_id WHERE s.token_hash = ?1"),
+	[STMT_SESSION_TOUCH] =
+	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[STMT_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+	[STMT_INVITATION_INSERT] =
+	    ("INSERT INTO invitations (token_hash, user_id, created_by, "
+	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
+	[STMT_INVITATION_GET] =
+	    ("SELECT user_id, expires_at, used_at FROM invitations "
+	    "WHERE token_hash = ?1"),
+	[STMT_INVITATION_USE] =
+	    ("UPDATE invitations SET used_at = ?2 "
+	    "WHERE token_hash = ?1 AND used_at IS NULL"),
+	[STMT_FAILURE_GET] =
+	    ("SELECT failures, last_at, locked_until FROM login_failures "
+	    "WHERE key = ?1"),
+	[STMT_FAILURE_PUT] =
+	    ("INSERT INTO login_failures (key, failures, last_at, locked_until)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET "
+	    "failures = ?2, last_at = ?3, locked_until = ?4"),
+	[STMT_FAILURE_CLEAR] = "DELETE FROM login_failures WHERE key = ?1",
+	[STMT_AUDIT_LAST] = "SELECT hash FROM audit ORDER BY id DESC LIMIT 1",
+	[STMT_AUDIT_INSERT] =
+	    ("INSERT INTO audit (at, actor_id, actor, action, object, details, "
+	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+	[STMT_AUDIT_ALL] =
+	    ("SELECT id, at, actor_id, actor, action, object, details, "
+	    "prev_hash, hash FROM audit ORDER BY id"),
 };
 
 struct db {
@@ -281,6 +436,522 @@ store_probe_count(struct db *db, int64_t *count, char **cause)
 	if (sqlite3_step(s) != SQLITE_ROW)
 		return (db_fail(db, s, cause));
 	*count = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (0);
+}
+
+/* Accounts. */
+
+static const char *
+db_text(sqlite3_stmt *s, int col)
+{
+	const char	*t = (const char *)sqlite3_column_text(s, col);
+
+	return (t != NULL ? t : "");
+}
+
+static char *
+db_text_dup(sqlite3_stmt *s, int col)
+{
+	const char	*t = (const char *)sqlite3_column_text(s, col);
+
+	return (t != NULL ? xstrdup(t) : NULL);
+}
+
+static struct user *
+db_user_row(sqlite3_stmt *s, int col)
+{
+	struct user	*u;
+
+	u = xcalloc(1, sizeof *u);
+	u->id = sqlite3_column_int64(s, col);
+	u->email = xstrdup(db_text(s, col + 1));
+	u->name = xstrdup(db_text(s, col + 2));
+	u->role = role_parse(db_text(s, col + 3));
+	u->opca_id = sqlite3_column_int64(s, col + 4);
+	u->opca = db_text_dup(s, col + 5);
+	u->password_hash = db_text_dup(s, col + 6);
+	u->disabled = sqlite3_column_int(s, col + 7);
+	u->created_at = sqlite3_column_int64(s, col + 8);
+	return (u);
+}
+
+static void
+db_bind_scope(sqlite3_stmt *s, const struct actor *a)
+{
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_text(s, 2, role_name(a->role), -1, SQLITE_STATIC);
+	if (a->opca_id != 0)
+		sqlite3_bind_int64(s, 3, a->opca_id);
+	else
+		sqlite3_bind_null(s, 3);
+}
+
+static void
+db_bind_optional_text(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t != NULL)
+		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Step a statement that returns no row; -1 on error. */
+static int
+db_step_done(struct db *db, sqlite3_stmt *s, char **cause)
+{
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_opca_list(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_OPCA_LIST, cause)) == NULL)
+		return (-1);
+	*out = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_array_append_new(*out, json_pack("{s:I,s:s,s:s}", "id",
+		    (json_int_t)sqlite3_column_int64(s, 0), "code",
+		    db_text(s, 1), "name", db_text(s, 2)));
+	}
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return (db_fail(db, s, cause));
+	}
+	sqlite3_reset(s);
+	return (0);
+}
+
+/* 1 and the id when the OPCA exists, 0 when not, -1 on error. */
+int
+store_opca_by_code(struct db *db, const char *code, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_OPCA_BY_CODE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (rc == SQLITE_ROW);
+}
+
+/* -2 when the email is taken. */
+int
+store_user_insert(struct db *db, const struct user *u,
+    const char *password_hash, int64_t now, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_USER_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, u->email, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, u->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, role_name(u->role), -1, SQLITE_STATIC);
+	if (u->opca_id != 0)
+		sqlite3_bind_int64(s, 4, u->opca_id);
+	else
+		sqlite3_bind_null(s, 4);
+	db_bind_optional_text(s, 5, password_hash);
+	sqlite3_bind_int64(s, 6, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		sqlite3_reset(s);
+		return (-2);
+	}
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	*id = sqlite3_last_insert_rowid(db->h);
+	return (0);
+}
+
+static int
+db_user_one(struct db *db, sqlite3_stmt *s, struct user **out, char **cause)
+{
+	int	 rc;
+
+	*out = NULL;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = db_user_row(s, 0);
+	else if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (*out != NULL);
+}
+
+/* Unscoped: for login and the CLI only. */
+int
+store_user_by_email(struct db *db, const char *email, struct user **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_USER_BY_EMAIL, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
+	return (db_user_one(db, s, out, cause));
+}
+
+/* Scoped: a user the actor may not see does not exist for them. */
+int
+store_user_by_id(struct db *db, const struct actor *a, int64_t id,
+    struct user **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_USER_BY_ID, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	return (db_user_one(db, s, out, cause));
+}
+
+int
+store_user_list(struct db *db, const struct actor *a, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	struct user	*u;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_USER_LIST, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	*out = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u = db_user_row(s, 0);
+		json_array_append_new(*out, user_json(u));
+		user_free(u);
+	}
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return (db_fail(db, s, cause));
+	}
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_user_set_password(struct db *db, int64_t id, const char *hash,
+    int64_t now, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_USER_SET_PASSWORD, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_user_set_disabled(struct db *db, int64_t id, int disabled,
+    int64_t now, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_USER_SET_DISABLED, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, disabled);
+	sqlite3_bind_int64(s, 3, now);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_session_insert(struct db *db, const struct session *se, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SESSION_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, se->token_hash, sizeof se->token_hash,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, se->user->id);
+	sqlite3_bind_text(s, 3, se->csrf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, se->created_at);
+	sqlite3_bind_int64(s, 5, se->expires_at);
+	db_bind_optional_text(s, 6, se->ip);
+	db_bind_optional_text(s, 7, se->user_agent);
+	return (db_step_done(db, s, cause));
+}
+
+/* 1 and the session (with its user) when the token is known. */
+int
+store_session_get(struct db *db, const uint8_t *hash, struct session **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	struct session	*se;
+	int		 rc;
+
+	*out = NULL;
+	if ((s = db_stmt(db, STMT_SESSION_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return (0);
+	}
+	if (rc != SQLITE_ROW)
+		return (db_fail(db, s, cause));
+	se = xcalloc(1, sizeof *se);
+	memcpy(se->token_hash, hash, SESSION_HASH_LEN);
+	se->csrf = xstrdup(db_text(s, 0));
+	se->created_at = sqlite3_column_int64(s, 1);
+	se->last_seen = sqlite3_column_int64(s, 2);
+	se->expires_at = sqlite3_column_int64(s, 3);
+	se->user = db_user_row(s, 4);
+	sqlite3_reset(s);
+	*out = se;
+	return (1);
+}
+
+int
+store_session_touch(struct db *db, const uint8_t *hash, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SESSION_TOUCH, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_session_delete(struct db *db, const uint8_t *hash, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SESSION_DELETE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_session_delete_user(struct db *db, int64_t user_id, int *count,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SESSION_DELETE_USER, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	*count = sqlite3_changes(db->h);
+	return (0);
+}
+
+int
+store_invitation_insert(struct db *db, const uint8_t *hash, int64_t user_id,
+    int64_t by, int64_t now, int64_t expires, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_INVITATION_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, user_id);
+	if (by != 0)
+		sqlite3_bind_int64(s, 3, by);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, expires);
+	return (db_step_done(db, s, cause));
+}
+
+/*
+ * Look an invitation up: 1 with its user when it can still be used, 0 when
+ * unknown, used or expired (*why says which, in French), -1 on error.
+ */
+int
+store_invitation_get(struct db *db, const uint8_t *hash, int64_t now,
+    int64_t *user_id, const char **why, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_INVITATION_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		*why = "Ce lien d'invitation est inconnu.";
+		return (0);
+	}
+	if (rc != SQLITE_ROW)
+		return (db_fail(db, s, cause));
+	*user_id = sqlite3_column_int64(s, 0);
+	rc = 1;
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		*why = "Ce lien d'invitation a déjà été utilisé.";
+		rc = 0;
+	} else if (sqlite3_column_int64(s, 1) < now) {
+		*why = "Ce lien d'invitation a expiré : demandez-en un "
+		    "nouveau.";
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return (rc);
+}
+
+/* Mark used; 0 when it was already used (a race lost), 1 when taken. */
+int
+store_invitation_use(struct db *db, const uint8_t *hash, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_INVITATION_USE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(db->h) == 1);
+}
+
+int
+store_failure_get(struct db *db, const char *key, int *failures,
+    int64_t *last_at, int64_t *locked_until, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*failures = 0;
+	*last_at = *locked_until = 0;
+	if ((s = db_stmt(db, STMT_FAILURE_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*failures = sqlite3_column_int(s, 0);
+		*last_at = sqlite3_column_int64(s, 1);
+		*locked_until = sqlite3_column_int64(s, 2);
+	} else if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_failure_put(struct db *db, const char *key, int failures,
+    int64_t last_at, int64_t locked_until, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_FAILURE_PUT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, failures);
+	sqlite3_bind_int64(s, 3, last_at);
+	sqlite3_bind_int64(s, 4, locked_until);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_failure_clear(struct db *db, const char *key, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_FAILURE_CLEAR, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	return (db_step_done(db, s, cause));
+}
+
+/* The hash of the newest audit row, or "" when there is none. */
+int
+store_audit_last(struct db *db, char **hash, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_AUDIT_LAST, cause)) == NULL)
+		return (-1);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*hash = xstrdup(db_text(s, 0));
+	else if (rc == SQLITE_DONE)
+		*hash = xstrdup("");
+	else
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_audit_insert(struct db *db, const struct audit_row *r, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_AUDIT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, r->at);
+	if (r->actor_id != 0)
+		sqlite3_bind_int64(s, 2, r->actor_id);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_text(s, 3, r->actor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, r->action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, r->object, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, r->details, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, r->prev_hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 8, r->hash, -1, SQLITE_TRANSIENT);
+	return (db_step_done(db, s, cause));
+}
+
+/* Call fn on every audit row in order; stops early when fn returns 1. */
+int
+store_audit_each(struct db *db, int (*fn)(const struct audit_row *, void *),
+    void *arg, char **cause)
+{
+	struct audit_row	 r;
+	sqlite3_stmt		*s;
+	int			 rc;
+
+	if ((s = db_stmt(db, STMT_AUDIT_ALL, cause)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(s, 0);
+		r.at = sqlite3_column_int64(s, 1);
+		r.actor_id = sqlite3_column_int64(s, 2);
+		r.actor = db_text(s, 3);
+		r.action = db_text(s, 4);
+		r.object = db_text(s, 5);
+		r.details = db_text(s, 6);
+		r.prev_hash = db_text(s, 7);
+		r.hash = db_text(s, 8);
+		if (fn(&r, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
 	sqlite3_reset(s);
 	return (0);
 }

@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
 
 #include "assidu.h"
 
@@ -35,7 +36,10 @@ static const struct http_error_text {
 	{ "not_found", 404, "Page introuvable.", "Not found" },
 	{ "method_not_allowed", 405, "Méthode non autorisée.",
 	    "Method not allowed" },
+	{ "csrf", 403, "Requête refusée : origine non vérifiée. Rechargez la "
+	    "page.", "Cross-site request refused" },
 	{ "conflict", 409, "Conflit avec l'état actuel.", "Conflict" },
+	{ "gone", 410, "Ce lien n'est plus valable.", "Gone" },
 	{ "body_too_large", 413, "Le contenu envoyé est trop volumineux.",
 	    "Body too large" },
 	{ "unsupported_media_type", 415, "Type de contenu non pris en charge.",
@@ -90,6 +94,10 @@ http_method_name(int method)
 	}
 }
 
+static const char http_csp[] = "default-src 'self'; script-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; frame-ancestors 'self'; "
+    "form-action 'self'; base-uri 'self'; object-src 'none'";
+
 static void
 http_free(struct req *req)
 {
@@ -102,28 +110,25 @@ http_free(struct req *req)
 		free(req->query);
 	}
 	free(req->path);
+	session_free(req->sess);
 	free(req);
 }
 
 static void
 http_log(struct req *req)
 {
-	struct evhttp_connection	*evcon;
-	const char			*ip = "-";
+	const char			*ip = http_peer(req);
 	char				*path;
-	ev_uint16_t			 port;
 	uint64_t			 dur;
 
-	evcon = evhttp_request_get_connection(req->ev);
-	if (evcon != NULL)
-		evhttp_connection_get_peer(evcon, (char **)&ip, &port);
 	dur = clock_mono_us() - req->start_us;
 	/* The path only: query strings may carry tokens. */
 	path = log_value(req->path);
 	log_info("event=request id=%s method=%s path=%s status=%d bytes=%zu "
-	    "dur_ms=%llu.%03llu ip=%s", req->id, http_method_name(req->method),
-	    path, req->status, req->bytes, (unsigned long long)(dur / 1000),
-	    (unsigned long long)(dur % 1000), ip);
+	    "dur_ms=%llu.%03llu ip=%s user=%lld", req->id,
+	    http_method_name(req->method), path, req->status, req->bytes,
+	    (unsigned long long)(dur / 1000), (unsigned long long)(dur % 1000),
+	    ip, (long long)req->actor.id);
 	free(path);
 }
 
@@ -140,6 +145,9 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	evhttp_add_header(h, "X-Request-Id", req->id);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Referrer-Policy", "same-origin");
+	evhttp_add_header(h, "X-Frame-Options", "SAMEORIGIN");
+	if (evhttp_find_header(h, "Content-Security-Policy") == NULL)
+		evhttp_add_header(h, "Content-Security-Policy", http_csp);
 	if (server_stopping(req->srv))
 		evhttp_add_header(h, "Connection", "close");
 	req->status = status;
@@ -156,6 +164,8 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	server_request_end(req->srv, req);
 	http_free(req);
 }
+
+static int	http_authorize(struct req *);
 
 void
 http_dispatch(struct evhttp_request *ev, void *arg)
@@ -185,7 +195,8 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	    &req->nparams);
 	switch (rr) {
 	case ROUTER_FOUND:
-		req->route->handler(req);
+		if (http_authorize(req) == 0)
+			req->route->handler(req);
 		break;
 	case ROUTER_BAD_METHOD:
 		http_error(req, 405, NULL, NULL);
@@ -194,6 +205,148 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		http_error(req, 404, NULL, NULL);
 		break;
 	}
+}
+
+/* The origin this server is reached at: public_url, or the Host header. */
+char *
+http_origin(struct req *req)
+{
+	const char	*pub = server_config(req->srv)->public_url, *host;
+	char		*o;
+	size_t		 len;
+
+	if (pub != NULL) {
+		o = xstrdup(pub);
+		len = strlen(o);
+		while (len > 0 && o[len - 1] == '/')
+			o[--len] = '\0';
+		return (o);
+	}
+	if ((host = http_header(req, "Host")) == NULL)
+		return (NULL);
+	xasprintf(&o, "%s://%s", http_is_tls(req) ? "https" : "http", host);
+	return (o);
+}
+
+/*
+ * A state-changing request must come from our own pages: its Origin (or,
+ * failing that, its Referer) must be our origin.
+ */
+static int
+http_same_origin(struct req *req)
+{
+	const char	*origin, *referer;
+	char		*own;
+	size_t		 len;
+	int		 ok = 0;
+
+	if ((own = http_origin(req)) == NULL)
+		return (0);
+	len = strlen(own);
+	if ((origin = http_header(req, "Origin")) != NULL)
+		ok = strcmp(origin, own) == 0;
+	else if ((referer = http_header(req, "Referer")) != NULL)
+		ok = strncmp(referer, own, len) == 0 && referer[len] == '/';
+	free(own);
+	return (ok);
+}
+
+static int
+http_safe_method(int method)
+{
+	return (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD ||
+	    method == EVHTTP_REQ_OPTIONS);
+}
+
+/*
+ * Who is asking, may they, and did the request come from our pages.
+ * Answers and returns -1 when the request must go no further.
+ */
+static int
+http_authorize(struct req *req)
+{
+	const struct route	*r = req->route;
+	const char		*tok;
+
+	if (api_auth_load_session(req) != 0)
+		return (-1);
+	if (r->roles != 0) {
+		if (req->sess == NULL) {
+			http_error(req, 401, NULL, NULL);
+			return (-1);
+		}
+		if ((req->actor.role & r->roles) == 0) {
+			http_error(req, 403, NULL, NULL);
+			return (-1);
+		}
+	}
+	if (http_safe_method(req->method))
+		return (0);
+	if (!http_same_origin(req)) {
+		http_error(req, 403, "csrf", NULL);
+		return (-1);
+	}
+	if (r->roles == 0)
+		return (0);	/* a public write (login): Origin is enough */
+	/* Our pages send the session's token with every write. */
+	tok = http_header(req, "X-CSRF-Token");
+	if (req->sess == NULL || tok == NULL ||
+	    strlen(tok) != strlen(req->sess->csrf) ||
+	    CRYPTO_memcmp(tok, req->sess->csrf, strlen(tok)) != 0) {
+		http_error(req, 403, "csrf", NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+const char *
+http_peer(struct req *req)
+{
+	struct evhttp_connection	*evcon;
+	char				*ip = NULL;
+	ev_uint16_t			 port;
+
+	evcon = evhttp_request_get_connection(req->ev);
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &ip, &port);
+	return (ip != NULL ? ip : "-");
+}
+
+int
+http_is_tls(struct req *req)
+{
+	return (server_tls(req->srv));
+}
+
+/* Answer a service error code (ERR_*) with its status and French cause. */
+void
+http_fail(struct req *req, int code, const char *cause)
+{
+	static const struct {
+		int	 code;
+		int	 status;
+	} map[] = {
+		{ ERR_INVALID, 422 }, { ERR_FORBIDDEN, 403 },
+		{ ERR_NOT_FOUND, 404 }, { ERR_CONFLICT, 409 },
+		{ ERR_GONE, 410 }, { ERR_UNAUTHORIZED, 401 },
+		{ ERR_TOO_MANY, 429 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(map); i++) {
+		if (map[i].code == code) {
+			http_error(req, map[i].status, NULL, "%s",
+			    cause != NULL ? cause : "");
+			return;
+		}
+	}
+	/* Internal causes are for the log, not for the user. */
+	if (cause != NULL) {
+		char *v = log_value(cause);
+		log_error("event=internal_error id=%s error=%s", req->id, v);
+		free(v);
+	}
+	http_error(req, 500, NULL, NULL);
 }
 
 /* The handler answers later (after the writer committed, say). */
@@ -383,7 +536,7 @@ http_reply_json(struct req *req, int status, json_t *j)
 	struct evbuffer	*buf;
 	char		*s;
 
-	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (s == NULL)
 		fatalx("json_dumps failed");

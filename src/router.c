@@ -13,13 +13,38 @@
 #include "assidu.h"
 
 static const struct route router_table[] = {
-	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
-	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST,
+	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
+
+	{ EVHTTP_REQ_POST, "/api/v1/login", 0, 0,
+	    api_auth_login },
+	{ EVHTTP_REQ_POST, "/api/v1/logout", 0, ROLE_ANY, api_auth_logout },
+	{ EVHTTP_REQ_GET, "/api/v1/me", 0, ROLE_ANY, api_auth_me },
+	{ EVHTTP_REQ_POST, "/api/v1/me/password", 0, ROLE_ANY,
+	    api_auth_me_password },
+	{ EVHTTP_REQ_GET, "/api/v1/opcas", 0, ROLE_ANY, api_auth_opcas },
+	{ EVHTTP_REQ_GET, "/api/v1/users", 0, ROLE_STAFF, api_auth_users },
+	{ EVHTTP_REQ_POST, "/api/v1/users", 0, ROLE_ADVISER | ROLE_ADMIN,
+	    api_auth_user_create },
+	{ EVHTTP_REQ_GET, "/api/v1/users/:id", 0, ROLE_STAFF,
+	    api_auth_user_get },
+	{ EVHTTP_REQ_POST, "/api/v1/users/:id/disable", 0, ROLE_ADMIN,
+	    api_auth_user_disable },
+	{ EVHTTP_REQ_POST, "/api/v1/users/:id/password", 0, ROLE_ADMIN,
+	    api_auth_user_password },
+	{ EVHTTP_REQ_POST, "/api/v1/users/:id/invitation", 0,
+	    ROLE_ADVISER | ROLE_ADMIN, api_auth_user_invite },
+	{ EVHTTP_REQ_POST, "/api/v1/invitations/check", 0, 0,
+	    api_auth_invitation_check },
+	{ EVHTTP_REQ_POST, "/api/v1/invitations/accept", 0, 0,
+	    api_auth_invitation_accept },
+
+	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST, 0,
 	    api_test_probe_put },
-	{ EVHTTP_REQ_GET, "/api/v1/test/probe/:key", ROUTE_TEST,
+	{ EVHTTP_REQ_GET, "/api/v1/test/probe/:key", ROUTE_TEST, 0,
 	    api_test_probe_get },
-	{ EVHTTP_REQ_GET, "/api/v1/test/writer", ROUTE_TEST, api_test_writer },
-	{ EVHTTP_REQ_GET, "/*", 0, api_www },
+	{ EVHTTP_REQ_GET, "/api/v1/test/writer", ROUTE_TEST, 0,
+	    api_test_writer },
+	{ EVHTTP_REQ_GET, "/*", 0, 0, api_www },
 };
 
 static void

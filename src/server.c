@@ -34,12 +34,15 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <event2/util.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "assidu.h"
 
@@ -72,7 +75,10 @@ struct server {
 	struct event			*writer_ev;
 	struct event			*sig_ev[3];
 	struct writer			*writer;
+	struct pool			*pool;
+	struct event			*pool_ev;
 	struct db			*ro;
+	SSL_CTX				*ssl;
 
 	struct conn_list		 conns;
 	struct conn			**slots;	/* open addressing */
@@ -99,6 +105,18 @@ struct writer *
 server_writer(struct server *srv)
 {
 	return (srv->writer);
+}
+
+struct pool *
+server_pool(struct server *srv)
+{
+	return (srv->pool);
+}
+
+int
+server_tls(struct server *srv)
+{
+	return (srv->ssl != NULL);
 }
 
 struct db *
@@ -225,7 +243,14 @@ server_bevcb(struct event_base *base, void *arg)
 	struct bufferevent	*bev;
 	struct conn		*c;
 
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (srv->ssl != NULL) {
+		bev = bufferevent_openssl_socket_new(base, -1,
+		    SSL_new(srv->ssl), BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	} else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		fatalx("bufferevent_socket_new failed");
 	/* Our reference: the bufferevent outlives evhttp's use of it. */
@@ -304,11 +329,18 @@ server_sweep(evutil_socket_t fd, short events, void *arg)
 	server_resume(srv, PAUSE_EMFILE);
 }
 
+/*
+ * evhttp_bind_listener makes the listener's argument the struct evhttp, so
+ * the accept error callback finds the server here: one per process.
+ */
+static struct server	*server_self;
+
 static void
 server_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct server	*srv = arg;
+	struct server	*srv = server_self;
 	int		 err = EVUTIL_SOCKET_ERROR();
+	char		*v;
 
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
 	    err == ENOMEM) {
@@ -316,7 +348,9 @@ server_accept_error(struct evconnlistener *lev, void *arg)
 		server_pause(srv, PAUSE_EMFILE);
 		return;
 	}
-	log_error("event=accept_error error=%s", strerror(err));
+	v = log_value(strerror(err));
+	log_error("event=accept_error error=%s", v);
+	free(v);
 }
 
 void
@@ -361,7 +395,7 @@ server_drained(struct server *srv)
 	struct writer_stats	 st;
 	struct conn		*c;
 
-	if (srv->inflight > 0)
+	if (srv->inflight > 0 || pool_pending(srv->pool) > 0)
 		return (0);
 	writer_get_stats(srv->writer, &st);
 	if (st.pending > 0)
@@ -447,6 +481,50 @@ server_writer_ready(evutil_socket_t fd, short events, void *arg)
 	writer_complete(srv->writer);
 }
 
+static void
+server_pool_notify(void *arg)
+{
+	struct server	*srv = arg;
+
+	event_active(srv->pool_ev, EV_READ, 0);
+}
+
+static void
+server_pool_ready(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*srv = arg;
+
+	pool_complete(srv->pool);
+}
+
+static int
+server_tls_setup(struct server *srv, char **cause)
+{
+	struct config	*cfg = srv->cfg;
+	unsigned long	 e;
+
+	if (cfg->tls_cert == NULL && cfg->tls_key == NULL)
+		return (0);
+	if (cfg->tls_cert == NULL || cfg->tls_key == NULL) {
+		xasprintf(cause, "TLS needs both tls_cert and tls_key");
+		return (-1);
+	}
+	srv->ssl = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_set_min_proto_version(srv->ssl, TLS1_2_VERSION);
+	SSL_CTX_set_options(srv->ssl, SSL_OP_NO_RENEGOTIATION);
+	if (SSL_CTX_use_certificate_chain_file(srv->ssl, cfg->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(srv->ssl, cfg->tls_key,
+	    SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(srv->ssl) != 1) {
+		e = ERR_get_error();
+		xasprintf(cause, "TLS certificate %s or key %s: %s",
+		    cfg->tls_cert, cfg->tls_key, ERR_reason_error_string(e) ?
+		    ERR_reason_error_string(e) : "unusable");
+		return (-1);
+	}
+	return (0);
+}
+
 static size_t
 server_open_fds(void)
 {
@@ -490,11 +568,13 @@ server_set_fd_limit(struct server *srv, char **cause)
 		return (-1);
 	}
 	if (fit < srv->max_conns) {
-		srv->max_conns = fit;
-		srv->fd_bound = 1;
-		log_warn("event=fd_limit limit=%llu max_connections=%zu "
+		/* Worth a warning only when much of the cap is lost. */
+		(fit * 10 < srv->max_conns * 9 ? log_warn : log_info)(
+		    "event=fd_limit limit=%llu max_connections=%zu "
 		    "note=\"raise ulimit -n for more\"",
 		    (unsigned long long)rl.rlim_cur, fit);
+		srv->max_conns = fit;
+		srv->fd_bound = 1;
 	}
 	return (0);
 }
@@ -601,7 +681,11 @@ server_free(struct server *srv)
 	struct conn	*c;
 	size_t		 i;
 
-	/* Commit and answer whatever is left before connections go. */
+	/* Finish pool work (it may queue writes), then commit and answer. */
+	if (srv->pool != NULL) {
+		pool_free(srv->pool);
+		srv->pool = NULL;
+	}
 	if (srv->writer != NULL) {
 		writer_stop(srv->writer);
 		writer_complete(srv->writer);
@@ -617,6 +701,7 @@ server_free(struct server *srv)
 		server_conn_release(srv, c);
 	}
 	free(srv->slots);
+	server_self = NULL;
 	writer_free(srv->writer);
 	db_close(srv->ro);
 	for (i = 0; i < nitems(srv->sig_ev); i++) {
@@ -629,6 +714,10 @@ server_free(struct server *srv)
 		event_free(srv->drain_ev);
 	if (srv->writer_ev != NULL)
 		event_free(srv->writer_ev);
+	if (srv->pool_ev != NULL)
+		event_free(srv->pool_ev);
+	if (srv->ssl != NULL)
+		SSL_CTX_free(srv->ssl);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 	free(srv);
@@ -655,6 +744,7 @@ server_run(struct config *cfg, char **cause)
 
 	srv = xcalloc(1, sizeof *srv);
 	srv->cfg = cfg;
+	server_self = srv;
 	TAILQ_INIT(&srv->conns);
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		fatalx("RAND_bytes failed");
@@ -673,6 +763,10 @@ server_run(struct config *cfg, char **cause)
 		srv->ro = db_open(dbpath, 1, cause);
 	free(dbpath);
 	if (srv->writer == NULL || srv->ro == NULL)
+		goto out;
+	srv->pool_ev = event_new(srv->base, -1, 0, server_pool_ready, srv);
+	srv->pool = pool_create(cfg->workers, server_pool_notify, srv);
+	if (server_tls_setup(srv, cause) != 0)
 		goto out;
 
 	srv->http = evhttp_new(srv->base);

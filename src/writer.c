@@ -49,7 +49,7 @@ writer_fail_all(struct writer_queue *batch, const char *cause)
 	TAILQ_FOREACH(job, batch, entry) {
 		if (job->error)
 			continue;
-		job->error = 1;
+		job->error = ERR_INTERNAL;
 		job->cause = xstrdup(cause);
 	}
 }
@@ -67,14 +67,17 @@ writer_run_batch(struct writer *w, struct writer_queue *batch)
 	}
 	TAILQ_FOREACH(job, batch, entry) {
 		if (db_savepoint(w->db, &job->cause) != 0) {
-			job->error = 1;
+			job->error = ERR_INTERNAL;
 			continue;
 		}
-		if (job->run(w->db, job->arg, &job->cause) != 0) {
-			job->error = 1;
+		/* A job returns 0 or an ERR_* code, which its done gets. */
+		job->error = job->run(w->db, job->arg, &job->cause);
+		if (job->error != 0) {
+			if (job->error > 0)
+				job->error = ERR_INTERNAL;
 			db_rollback_to(w->db);
 		} else if (db_release(w->db, &job->cause) != 0) {
-			job->error = 1;
+			job->error = ERR_INTERNAL;
 			db_rollback_to(w->db);
 		}
 	}

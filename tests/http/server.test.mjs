@@ -41,7 +41,7 @@ test('healthz answers JSON with version and schema, with a request id', async ()
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     const m = await d.waitForLog(new RegExp(
       `event=request id=${r.headers['x-request-id']} method=GET ` +
-      'path=/healthz status=200 bytes=\\d+ dur_ms=\\d+\\.\\d{3} ip=127\\.0\\.0\\.1$'));
+      'path=/healthz status=200 bytes=\\d+ dur_ms=\\d+\\.\\d{3} ip=127\\.0\\.0\\.1 user=0$'));
     assert.ok(m);
   } finally {
     await d.cleanup();

@@ -265,7 +265,7 @@ export async function startDaemon(opts = {}) {
 // percent-encoded segments that URL parsing would normalise away.
 // opts: method (GET), headers, body (string, Buffer, or object sent as JSON),
 // raw (true: body is resolved as a Buffer and json is left undefined),
-// timeout (ms, 10000).
+// timeout (ms, 10000), origin (false: send no Origin header on a write).
 // Resolves {status, headers (lower-case names), body, json} for any status.
 export function request(url, opts = {}) {
   const { method = 'GET', headers = {}, raw = false, timeout = 10000 } = opts;
@@ -278,6 +278,10 @@ export function request(url, opts = {}) {
   let body = opts.body;
   const hdrs = { ...headers };
   const has = (name) => Object.keys(hdrs).some((k) => k.toLowerCase() === name);
+  // Like a browser, a write carries its page's Origin; origin: false (or an
+  // explicit Origin header) lets CSRF tests send something else.
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(method) && opts.origin !== false && !has('origin'))
+    hdrs.Origin = `http://${host}:${port}`;
   if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     body = JSON.stringify(body);
     if (!has('content-type'))

@@ -19,11 +19,11 @@ static void h_t(struct req *r) { (void)r; }
 static void h_w(struct req *r) { (void)r; }
 
 static const struct route table[] = {
-	{ EVHTTP_REQ_GET, "/healthz", 0, h_a },
-	{ EVHTTP_REQ_GET, "/api/v1/units/:id", 0, h_b },
-	{ EVHTTP_REQ_POST, "/api/v1/units/:id/commit", 0, h_c },
-	{ EVHTTP_REQ_GET, "/api/v1/test/x", ROUTE_TEST, h_t },
-	{ EVHTTP_REQ_GET, "/*", 0, h_w },
+	{ EVHTTP_REQ_GET, "/healthz", 0, 0, h_a },
+	{ EVHTTP_REQ_GET, "/api/v1/units/:id", 0, ROLE_ANY, h_b },
+	{ EVHTTP_REQ_POST, "/api/v1/units/:id/commit", 0, ROLE_LEARNER, h_c },
+	{ EVHTTP_REQ_GET, "/api/v1/test/x", ROUTE_TEST, 0, h_t },
+	{ EVHTTP_REQ_GET, "/*", 0, 0, h_w },
 };
 
 static enum router_result
