@@ -13,11 +13,13 @@ void
 api_healthz(struct req *req)
 {
 	int	 version;
-	char	*cause;
+	char	*cause, *v;
 
 	if (db_schema_version(server_db(req->srv), &version, &cause) != 0) {
 		http_error(req, 503, NULL, "Base de données indisponible.");
-		log_error("event=healthz_failed error=%s", cause);
+		v = log_value(cause);
+		log_error("event=healthz_failed error=%s", v);
+		free(v);
 		free(cause);
 		return;
 	}
@@ -53,8 +55,7 @@ api_probe_done(void *arg, int error, const char *cause)
 	struct api_probe	*p = arg;
 
 	if (error)
-		http_error(p->req, 500, NULL, "Écriture impossible : %s.",
-		    cause);
+		http_fail(p->req, error, cause);
 	else
 		http_reply_json(p->req, 201, json_pack("{s:s,s:I}", "key",
 		    p->key, "created_at", (json_int_t)p->now));

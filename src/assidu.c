@@ -426,7 +426,7 @@ cmd_audit(struct config *cfg, int argc, char **argv)
 static int
 cmd_serve(struct config *cfg, int argc, char **argv)
 {
-	char	*cause;
+	char	*cause, *v;
 
 	if (argc > 1) {
 		fprintf(stderr, "assidu serve: unexpected argument %s\n",
@@ -439,7 +439,9 @@ cmd_serve(struct config *cfg, int argc, char **argv)
 		return (1);
 	}
 	if (server_run(cfg, &cause) != 0) {
-		log_error("event=fatal error=\"%s\"", cause);
+		v = log_value(cause);
+		log_error("event=fatal error=%s", v);
+		free(v);
 		if (cfg->log_file != NULL)
 			fprintf(stderr, "assidu: %s\n", cause);
 		free(cause);

@@ -320,6 +320,7 @@ enum router_result router_match(const struct route *, size_t, int,
 		     size_t *);
 enum router_result router_find(int, const char *, int,
 		     const struct route **, char **, size_t *);
+void		 router_allow(const char *, int, char *, size_t);
 
 /* http.c */
 #define HTTP_COOKIE_HTTPONLY 0x1

@@ -184,15 +184,20 @@ content_serve(struct req *req, const char *root, const char *raw)
 		xasprintf(&path, "%s/%s", root, rel);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd != -1 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		/* A directory: its index, at a URL ending in '/'. */
 		close(fd);
 		free(path);
-		xasprintf(&path, "%s/%s/index.html", root, rel);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		free(rel);
+		xasprintf(&path, "%s/", req->path);
+		http_set_header(req, "Location", path);
+		free(path);
+		http_error(req, 301, NULL, NULL);
+		return;
 	}
-	free(path);
 	if (fd == -1 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		if (fd != -1)
 			close(fd);
+		free(path);
 		free(rel);
 		http_error(req, 404, NULL, NULL);
 		return;
@@ -205,11 +210,12 @@ content_serve(struct req *req, const char *root, const char *raw)
 	http_set_header(req, "Cache-Control", "no-cache");
 	if (content_etag_matches(http_header(req, "If-None-Match"), etag)) {
 		close(fd);
+		free(path);
 		free(rel);
 		http_reply_status(req, 304);
 		return;
 	}
-	http_reply_file(req, 200, content_mime_type(*rel == '\0' ?
-	    "index.html" : rel), fd, 0, sb.st_size);
+	http_reply_file(req, 200, content_mime_type(path), fd, 0, sb.st_size);
+	free(path);
 	free(rel);
 }

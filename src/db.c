@@ -229,7 +229,8 @@ db_open(const char *path, int readonly, char **cause)
 		return (NULL);
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, 5000);
+	/* Readers run on the event thread: never wait long on a lock. */
+	sqlite3_busy_timeout(db->h, readonly ? 100 : 5000);
 	/* WAL for concurrent readers; FULL so a commit is on disk. */
 	if (!readonly && db_exec(db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;", cause) != 0) {
@@ -340,8 +341,10 @@ db_migrate(struct db *db, int *version, char **cause)
 			return (-1);
 		}
 		free(sql);
-		if (db_commit(db, cause) != 0)
+		if (db_commit(db, cause) != 0) {
+			db_rollback(db);
 			return (-1);
+		}
 		log_info("event=migrated schema=%d", v + 1);
 	}
 	*version = v;
@@ -399,6 +402,10 @@ store_probe_put(struct db *db, const char *key, const char *value,
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return (db_fail(db, s, cause));
 	sqlite3_reset(s);
+	if (sqlite3_changes(db->h) == 0) {
+		xasprintf(cause, "La clé %s existe déjà.", key);
+		return (ERR_CONFLICT);
+	}
 	return (0);
 }
 

@@ -25,6 +25,7 @@ static const struct http_error_text {
 	const char	*fr;
 	const char	*en;
 } http_errors[] = {
+	{ "moved", 301, "Cette page a changé d'adresse.", "Moved" },
 	{ "bad_request", 400, "Requête invalide.", "Bad request" },
 	{ "bad_json", 400, "Le corps de la requête n'est pas un JSON valide.",
 	    "Body is not valid JSON" },
@@ -139,8 +140,6 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	struct evkeyvalq	*h;
 	char			 len[32];
 
-	if (req->ev == NULL)
-		fatalx("http_send: request %s answered twice", req->id);
 	h = evhttp_request_get_output_headers(req->ev);
 	evhttp_add_header(h, "X-Request-Id", req->id);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -175,6 +174,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	const struct evhttp_uri	*uri;
 	const char		*path;
 	enum router_result	 rr;
+	char			 allow[64];
 
 	req = xcalloc(1, sizeof *req);
 	req->ev = ev;
@@ -199,6 +199,9 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 			req->route->handler(req);
 		break;
 	case ROUTER_BAD_METHOD:
+		router_allow(req->path, server_config(srv)->test_mode, allow,
+		    sizeof allow);
+		http_set_header(req, "Allow", allow);
 		http_error(req, 405, NULL, NULL);
 		break;
 	case ROUTER_NOT_FOUND:
@@ -536,10 +539,14 @@ http_reply_json(struct req *req, int status, json_t *j)
 	struct evbuffer	*buf;
 	char		*s;
 
-	s = json_dumps(j, JSON_COMPACT);
+	/* NULL (a json_pack that failed on bad input) is a 500, not a crash. */
+	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (s == NULL)
-		fatalx("json_dumps failed");
+	if (s == NULL) {
+		log_error("event=json_failed id=%s", req->id);
+		s = xstrdup("{\"error\":{\"code\":\"internal\"}}");
+		status = 500;
+	}
 	buf = evbuffer_new();
 	evbuffer_add_reference(buf, s, strlen(s), http_free_dump, s);
 	http_set_header(req, "Content-Type", "application/json");

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,31 @@ router_match(const struct route *table, size_t n, int method,
 			result = ROUTER_BAD_METHOD;
 	}
 	return (result);
+}
+
+/* The methods a path answers to, for the Allow header of a 405. */
+void
+router_allow(const char *path, int test_mode, char *buf, size_t len)
+{
+	static const int	 methods[] = { EVHTTP_REQ_GET, EVHTTP_REQ_POST,
+				    EVHTTP_REQ_PUT, EVHTTP_REQ_PATCH,
+				    EVHTTP_REQ_DELETE };
+	const struct route	*r;
+	char			*params[ROUTER_MAX_PARAMS];
+	size_t			 i, n, used;
+
+	*buf = '\0';
+	for (i = 0; i < nitems(methods); i++) {
+		if (router_find(methods[i], path, test_mode, &r, params,
+		    &n) != ROUTER_FOUND || strcmp(r->pattern, "/*") == 0)
+			continue;
+		while (n > 0)
+			free(params[--n]);
+		used = strlen(buf);
+		snprintf(buf + used, len - used, "%s%s%s", used > 0 ? ", " : "",
+		    http_method_name(methods[i]),
+		    methods[i] == EVHTTP_REQ_GET ? ", HEAD" : "");
+	}
 }
 
 enum router_result

@@ -426,8 +426,13 @@ server_stop(struct server *srv, const char *why)
 {
 	struct timeval	 tv = { 0, SERVER_DRAIN_MS * 1000 };
 
-	if (srv->stopping)
+	if (srv->stopping) {
+		/* Asked twice: stop now. Committed writes are still answered
+		 * on the way out, and nothing acknowledged is lost. */
+		log_warn("event=stop_now signal=%s", why);
+		event_base_loopexit(srv->base, NULL);
 		return;
+	}
 	srv->stopping = 1;
 	srv->stop_deadline = clock_mono_us() +
 	    (uint64_t)srv->cfg->shutdown_timeout * 1000000;
@@ -446,12 +451,14 @@ static void
 server_signal(evutil_socket_t sig, short events, void *arg)
 {
 	struct server	*srv = arg;
-	char		*cause;
+	char		*cause, *v;
 
 	switch (sig) {
 	case SIGHUP:
 		if (log_reopen(&cause) != 0) {
-			log_error("event=log_reopen_failed error=%s", cause);
+			v = log_value(cause);
+			log_error("event=log_reopen_failed error=%s", v);
+			free(v);
 			free(cause);
 		} else
 			log_info("event=log_reopened");

@@ -58,7 +58,7 @@ static void
 writer_run_batch(struct writer *w, struct writer_queue *batch)
 {
 	struct writer_job	*job;
-	char			*cause = NULL;
+	char			*cause = NULL, *v;
 
 	if (db_begin(w->db, &cause) != 0) {
 		writer_fail_all(batch, cause);
@@ -82,7 +82,9 @@ writer_run_batch(struct writer *w, struct writer_queue *batch)
 		}
 	}
 	if (db_commit(w->db, &cause) != 0) {
-		log_error("event=writer_commit_failed error=%s", cause);
+		v = log_value(cause);
+		log_error("event=writer_commit_failed error=%s", v);
+		free(v);
 		db_rollback(w->db);
 		/* Nothing of this batch is on disk: every job fails. */
 		TAILQ_FOREACH(job, batch, entry) {

@@ -84,6 +84,14 @@ test('errors: JSON for the API, a French page for browsers, 405 for a wrong meth
     r = await request(`${d.url}/healthz`, { method: 'POST', body: {} });
     assert.equal(r.status, 405);
     assert.equal(r.json.error.code, 'method_not_allowed');
+    assert.equal(r.headers.allow, 'GET, HEAD');
+
+    // A second write of the same key is a conflict, not a silent success.
+    r = await request(`${d.url}/api/v1/test/probe`, { method: 'POST', body: { key: 'once', value: 'a' } });
+    assert.equal(r.status, 201);
+    r = await request(`${d.url}/api/v1/test/probe`, { method: 'POST', body: { key: 'once', value: 'b' } });
+    assert.equal(r.status, 409);
+    assert.equal((await request(`${d.url}/api/v1/test/probe/once`)).json.value, 'a');
 
     r = await request(`${d.url}/api/v1/test/probe`, {
       method: 'POST', body: '{"key": "a", "key": "b"}',
@@ -265,6 +273,10 @@ test('static pages: French home page, ETag and 304, HEAD, no traversal', async (
     assert.match(r.headers['content-type'], /^text\/css/);
     assert.ok(Number(r.headers['content-length']) > 100);
     assert.equal(r.body, '');
+    // A directory answers with a redirect to its slash form.
+    r = await request(`${d.url}/css`);
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, '/css/');
     for (const p of ['/../configure.ac', '/%2e%2e/configure.ac', '/css/..%2f..%2fconfigure.ac',
       '/css/%2e%2e/%2e%2e/configure.ac', '/%c0%ae%c0%ae/configure.ac', '/css\\..\\index.html',
       '/index.html%00.css', '/..%5c..%5cconfigure.ac']) {
