@@ -285,6 +285,24 @@ db_fail(struct db *db, sqlite3_stmt *s, char **cause)
 	return (-1);
 }
 
+/*
+ * Step a lookup once: 1 with a row to read (the caller resets), 0 when
+ * there is none (already reset), -1 on error.
+ */
+static int
+db_row(struct db *db, sqlite3_stmt *s, char **cause)
+{
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		return (1);
+	case SQLITE_DONE:
+		sqlite3_reset(s);
+		return (0);
+	default:
+		return (db_fail(db, s, cause));
+	}
+}
+
 int
 db_schema_latest(void)
 {
@@ -420,13 +438,8 @@ store_probe_get(struct db *db, const char *key, char **value, int64_t *at,
 	if ((s = db_stmt(db, STMT_PROBE_GET, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return (0);
-	}
-	if (rc != SQLITE_ROW)
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
 	*value = xstrdup((const char *)sqlite3_column_text(s, 0));
 	*at = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
@@ -547,13 +560,11 @@ store_opca_by_code(struct db *db, const char *code, int64_t *id,
 	if ((s = db_stmt(db, STMT_OPCA_BY_CODE, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*id = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return (rc == SQLITE_ROW);
+	return (1);
 }
 
 /* -2 when the email is taken. */
@@ -593,13 +604,11 @@ db_user_one(struct db *db, sqlite3_stmt *s, struct user **out, char **cause)
 	int	 rc;
 
 	*out = NULL;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*out = db_user_row(s, 0);
-	else if (rc != SQLITE_DONE)
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*out = db_user_row(s, 0);
 	sqlite3_reset(s);
-	return (*out != NULL);
+	return (1);
 }
 
 /* Unscoped: for login and the CLI only. */
@@ -714,13 +723,8 @@ store_session_get(struct db *db, const uint8_t *hash, struct session **out,
 	if ((s = db_stmt(db, STMT_SESSION_GET, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
-		return (0);
-	}
-	if (rc != SQLITE_ROW)
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
 	se = xcalloc(1, sizeof *se);
 	memcpy(se->token_hash, hash, SESSION_HASH_LEN);
 	se->csrf = xstrdup(db_text(s, 0));
@@ -805,14 +809,10 @@ store_invitation_get(struct db *db, const uint8_t *hash, int64_t now,
 	if ((s = db_stmt(db, STMT_INVITATION_GET, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_blob(s, 1, hash, SESSION_HASH_LEN, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
+	if ((rc = db_row(db, s, cause)) != 1) {
 		*why = "Ce lien d'invitation est inconnu.";
-		return (0);
+		return (rc);
 	}
-	if (rc != SQLITE_ROW)
-		return (db_fail(db, s, cause));
 	*user_id = sqlite3_column_int64(s, 0);
 	rc = 1;
 	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
@@ -855,13 +855,11 @@ store_failure_get(struct db *db, const char *key, int *failures,
 	if ((s = db_stmt(db, STMT_FAILURE_GET, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*failures = sqlite3_column_int(s, 0);
-		*last_at = sqlite3_column_int64(s, 1);
-		*locked_until = sqlite3_column_int64(s, 2);
-	} else if (rc != SQLITE_DONE)
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*failures = sqlite3_column_int(s, 0);
+	*last_at = sqlite3_column_int64(s, 1);
+	*locked_until = sqlite3_column_int64(s, 2);
 	sqlite3_reset(s);
 	return (0);
 }
@@ -901,13 +899,9 @@ store_audit_last(struct db *db, char **hash, char **cause)
 
 	if ((s = db_stmt(db, STMT_AUDIT_LAST, cause)) == NULL)
 		return (-1);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*hash = xstrdup(db_text(s, 0));
-	else if (rc == SQLITE_DONE)
-		*hash = xstrdup("");
-	else
-		return (db_fail(db, s, cause));
+	if ((rc = db_row(db, s, cause)) == -1)
+		return (-1);
+	*hash = xstrdup(rc == 1 ? db_text(s, 0) : "");
 	sqlite3_reset(s);
 	return (0);
 }

@@ -636,7 +636,7 @@ http_error(struct req *req, int status, const char *code, const char *fmt,
 		xvasprintf(&detail, fmt, ap);
 		va_end(ap);
 	}
-	if (status >= 500) {
+	if (status >= 500 && status != 503) {
 		v = log_value(detail);
 		log_warn("event=error id=%s status=%d code=%s detail=%s",
 		    req->id, status, e->code, v);

@@ -395,7 +395,8 @@ server_drained(struct server *srv)
 	struct writer_stats	 st;
 	struct conn		*c;
 
-	if (srv->inflight > 0 || pool_pending(srv->pool) > 0)
+	if (srv->inflight > 0 ||
+	    (srv->pool != NULL && pool_pending(srv->pool) > 0))
 		return (0);
 	writer_get_stats(srv->writer, &st);
 	if (st.pending > 0)
@@ -472,12 +473,11 @@ server_signal(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
+/* From the writer or a worker thread: wake the event thread's event. */
 static void
-server_writer_notify(void *arg)
+server_notify(void *ev)
 {
-	struct server	*srv = arg;
-
-	event_active(srv->writer_ev, EV_READ, 0);
+	event_active(ev, EV_READ, 0);
 }
 
 static void
@@ -486,14 +486,6 @@ server_writer_ready(evutil_socket_t fd, short events, void *arg)
 	struct server	*srv = arg;
 
 	writer_complete(srv->writer);
-}
-
-static void
-server_pool_notify(void *arg)
-{
-	struct server	*srv = arg;
-
-	event_active(srv->pool_ev, EV_READ, 0);
 }
 
 static void
@@ -688,6 +680,8 @@ server_free(struct server *srv)
 	struct conn	*c;
 	size_t		 i;
 
+	if (srv->drain_ev != NULL)
+		event_del(srv->drain_ev);
 	/* Finish pool work (it may queue writes), then commit and answer. */
 	if (srv->pool != NULL) {
 		pool_free(srv->pool);
@@ -765,14 +759,14 @@ server_run(struct config *cfg, char **cause)
 	dbpath = config_db_path(cfg);
 	srv->writer_ev = event_new(srv->base, -1, 0, server_writer_ready, srv);
 	srv->writer = writer_create(dbpath, cfg->writer_max_batch,
-	    server_writer_notify, srv, cause);
+	    server_notify, srv->writer_ev, cause);
 	if (srv->writer != NULL)
 		srv->ro = db_open(dbpath, 1, cause);
 	free(dbpath);
 	if (srv->writer == NULL || srv->ro == NULL)
 		goto out;
 	srv->pool_ev = event_new(srv->base, -1, 0, server_pool_ready, srv);
-	srv->pool = pool_create(cfg->workers, server_pool_notify, srv);
+	srv->pool = pool_create(cfg->workers, server_notify, srv->pool_ev);
 	if (server_tls_setup(srv, cause) != 0)
 		goto out;
 
