@@ -454,7 +454,7 @@ api_password_run(struct db *db, void *arg, char **cause)
 
 	j->reply = json_object();
 	return (auth_user_set_password(db, &j->req->actor, j->id, j->hash,
-	    j->now, cause));
+	    j->req->sess->token_hash, j->now, cause));
 }
 
 static void

@@ -368,8 +368,8 @@ cmd_user(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(verb, "passwd") == 0)
-		err = auth_user_set_password(db, &cmd_actor, u->id, hash, now,
-		    &cause);
+		err = auth_user_set_password(db, &cmd_actor, u->id, hash, NULL,
+		    now, &cause);
 	else if (strcmp(verb, "invite") == 0)
 		err = auth_invitation_create(db, &cmd_actor, u->id, now, token,
 		    &cause);
@@ -378,8 +378,12 @@ cmd_user(struct config *cfg, int argc, char **argv)
 		    strcmp(verb, "disable") == 0, now, &cause);
 	rc = cmd_transaction(db, err, cause);
 	if (rc == 0 && strcmp(verb, "invite") == 0) {
-		printf("%s/invitation.html#%s\n", cfg->public_url != NULL ?
-		    cfg->public_url : "http://127.0.0.1:8080", token);
+		if (cfg->public_url != NULL)
+			printf("%s/invitation.html#%s\n", cfg->public_url,
+			    token);
+		else
+			printf("http://%s/invitation.html#%s\n", cfg->listen,
+			    token);
 	} else if (rc == 0)
 		printf("user %lld: %s done\n", (long long)u->id, verb);
 out:

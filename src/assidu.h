@@ -213,8 +213,8 @@ int		 store_session_get(struct db *, const uint8_t *,
 int		 store_session_touch(struct db *, const uint8_t *, int64_t,
 		     char **);
 int		 store_session_delete(struct db *, const uint8_t *, char **);
-int		 store_session_delete_user(struct db *, int64_t, int *,
-		     char **);
+int		 store_session_delete_user(struct db *, int64_t,
+		     const uint8_t *, int *, char **);
 int		 store_invitation_insert(struct db *, const uint8_t *, int64_t,
 		     int64_t, int64_t, int64_t, char **);
 int		 store_invitation_get(struct db *, const uint8_t *, int64_t,
@@ -287,7 +287,7 @@ int		 auth_throttle_clear(struct db *, const char *, char **);
 int		 auth_user_create(struct db *, const struct actor *,
 		     struct user *, const char *, int64_t, char **);
 int		 auth_user_set_password(struct db *, const struct actor *,
-		     int64_t, const char *, int64_t, char **);
+		     int64_t, const char *, const uint8_t *, int64_t, char **);
 int		 auth_user_set_disabled(struct db *, const struct actor *,
 		     int64_t, int, int64_t, char **);
 int		 auth_invitation_create(struct db *, const struct actor *,

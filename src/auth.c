@@ -429,11 +429,14 @@ auth_target(struct db *db, const struct actor *a, int64_t id,
 	return (ERR_OK);
 }
 
-/* Admins reset anyone's password, users their own. Closes the sessions of
- * the account when someone else sets it. */
+/*
+ * Admins reset anyone's password, users their own. Every other session of
+ * the account closes: all of them on a reset, all but keep (the session
+ * that made the change, or NULL) on one's own change.
+ */
 int
 auth_user_set_password(struct db *db, const struct actor *a, int64_t id,
-    const char *hash, int64_t now, char **cause)
+    const char *hash, const uint8_t *keep, int64_t now, char **cause)
 {
 	struct user	*u;
 	char		*obj;
@@ -447,7 +450,8 @@ auth_user_set_password(struct db *db, const struct actor *a, int64_t id,
 	user_free(u);
 	if (store_user_set_password(db, id, hash, now, cause) != 0)
 		return (ERR_INTERNAL);
-	if (a->id != id && store_session_delete_user(db, id, &n, cause) != 0)
+	if (store_session_delete_user(db, id, a->id == id ? keep : NULL, &n,
+	    cause) != 0)
 		return (ERR_INTERNAL);
 	obj = auth_object(id);
 	rc = audit_append(db, a, "user.password", obj, json_pack("{s:i}",
@@ -475,7 +479,8 @@ auth_user_set_disabled(struct db *db, const struct actor *a, int64_t id,
 	user_free(u);
 	if (store_user_set_disabled(db, id, disabled != 0, now, cause) != 0)
 		return (ERR_INTERNAL);
-	if (disabled && store_session_delete_user(db, id, &n, cause) != 0)
+	if (disabled &&
+	    store_session_delete_user(db, id, NULL, &n, cause) != 0)
 		return (ERR_INTERNAL);
 	obj = auth_object(id);
 	rc = audit_append(db, a, disabled ? "user.disable" : "user.enable",
@@ -532,7 +537,7 @@ auth_invitation_accept(struct db *db, const uint8_t *hash,
 	struct actor	 a = { 0, ROLE_NONE, 0, "invitation" };
 	const char	*why = NULL;
 	char		*obj;
-	int		 rc;
+	int		 rc, n;
 
 	rc = store_invitation_get(db, hash, now, user_id, &why, cause);
 	if (rc == -1)
@@ -542,13 +547,15 @@ auth_invitation_accept(struct db *db, const uint8_t *hash,
 	if ((rc = store_invitation_use(db, hash, now, cause)) != 1)
 		return (rc == -1 ? ERR_INTERNAL : auth_fail(cause, ERR_GONE,
 		    "Ce lien d'invitation a déjà été utilisé."));
+	/* Also a password reset: whoever held the old one is logged out. */
 	if (store_user_set_password(db, *user_id, password_hash, now,
-	    cause) != 0)
+	    cause) != 0 ||
+	    store_session_delete_user(db, *user_id, NULL, &n, cause) != 0)
 		return (ERR_INTERNAL);
 	a.id = *user_id;
 	obj = auth_object(*user_id);
-	rc = audit_append(db, &a, "user.invitation_accepted", obj, NULL, now,
-	    cause);
+	rc = audit_append(db, &a, "user.invitation_accepted", obj,
+	    json_pack("{s:i}", "sessions_closed", n), now, cause);
 	free(obj);
 	return (rc == 0 ? ERR_OK : ERR_INTERNAL);
 }
@@ -591,7 +598,7 @@ auth_session_close(struct db *db, const struct actor *a, const uint8_t *hash,
 
 	*count = 1;
 	if (all)
-		rc = store_session_delete_user(db, a->id, count, cause);
+		rc = store_session_delete_user(db, a->id, NULL, count, cause);
 	else
 		rc = store_session_delete(db, hash, cause);
 	if (rc != 0)

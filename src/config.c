@@ -119,6 +119,33 @@ config_parse_bool(const char *v, int *out)
 	return (0);
 }
 
+/* public_url is an origin: scheme and host[:port], nothing after. */
+static int
+config_check_url(const char *v, char **cause)
+{
+	const char	*host, *p;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		goto bad;
+	if (*host == '\0')
+		goto bad;
+	for (p = host; *p != '\0'; p++) {
+		if (*p == '/' || *p == '?' || *p == '#' || *p == '@' ||
+		    isupper((unsigned char)*p) || isspace((unsigned char)*p))
+			goto bad;
+	}
+	return (0);
+bad:
+	xasprintf(cause, "public_url: '%s' is not an origin such as "
+	    "https://formation.example.fr (lower case, no path, no trailing "
+	    "slash)", v);
+	return (-1);
+}
+
 int
 config_set(struct config *cfg, const char *key, const char *value,
     char **cause)
@@ -145,6 +172,9 @@ config_set(struct config *cfg, const char *key, const char *value,
 			xasprintf(cause, "%s: empty value", key);
 			return (-1);
 		}
+		if (strcmp(key, "public_url") == 0 &&
+		    config_check_url(value, cause) != 0)
+			return (-1);
 		sp = (char **)((char *)cfg + k->offset);
 		free(*sp);
 		*sp = xstrdup(value);

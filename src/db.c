@@ -104,6 +104,7 @@ enum db_stmt {
 	STMT_SESSION_TOUCH,
 	STMT_SESSION_DELETE,
 	STMT_SESSION_DELETE_USER,
+	STMT_SESSION_DELETE_OTHERS,
 	STMT_INVITATION_INSERT,
 	STMT_INVITATION_GET,
 	STMT_INVITATION_USE,
@@ -166,6 +167,8 @@ static const char *db_sql[STMT_COUNT] = {
 	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
 	[STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
 	[STMT_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+	[STMT_SESSION_DELETE_OTHERS] =
+	    ("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2"),
 	[STMT_INVITATION_INSERT] =
 	    ("INSERT INTO invitations (token_hash, user_id, created_by, "
 	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
@@ -761,15 +764,21 @@ store_session_delete(struct db *db, const uint8_t *hash, char **cause)
 	return (db_step_done(db, s, cause));
 }
 
+/* Every session of the user but the one whose hash is keep (if any). */
 int
-store_session_delete_user(struct db *db, int64_t user_id, int *count,
-    char **cause)
+store_session_delete_user(struct db *db, int64_t user_id,
+    const uint8_t *keep, int *count, char **cause)
 {
 	sqlite3_stmt	*s;
 
-	if ((s = db_stmt(db, STMT_SESSION_DELETE_USER, cause)) == NULL)
+	s = db_stmt(db, keep != NULL ? STMT_SESSION_DELETE_OTHERS :
+	    STMT_SESSION_DELETE_USER, cause);
+	if (s == NULL)
 		return (-1);
 	sqlite3_bind_int64(s, 1, user_id);
+	if (keep != NULL)
+		sqlite3_bind_blob(s, 2, keep, SESSION_HASH_LEN,
+		    SQLITE_TRANSIENT);
 	if (db_step_done(db, s, cause) != 0)
 		return (-1);
 	*count = sqlite3_changes(db->h);

@@ -703,8 +703,9 @@ server_free(struct server *srv)
 	}
 	free(srv->slots);
 	server_self = NULL;
-	writer_free(srv->writer);
+	/* The reader first: the writer's close, last, checkpoints the WAL. */
 	db_close(srv->ro);
+	writer_free(srv->writer);
 	for (i = 0; i < nitems(srv->sig_ev); i++) {
 		if (srv->sig_ev[i] != NULL)
 			event_free(srv->sig_ev[i]);

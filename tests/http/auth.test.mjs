@@ -245,10 +245,14 @@ test('invitation: single use, policy enforced, opens a session', async () => {
 
 test('password change: current checked, policy applied, old one dead', async () => {
   const s = await login(d, 'zoe@creche.fr', PW.l3);
+  const other = await login(d, 'zoe@creche.fr', PW.l3);
   const z = as(d, s);
   assert.equal((await z('POST', '/api/v1/me/password', { current: 'faux-faux-faux', password: 'Zoe-Nouveau-Depart-4' })).status, 403);
   assert.equal((await z('POST', '/api/v1/me/password', { current: PW.l3, password: 'trop-court' })).status, 422);
   assert.equal((await z('POST', '/api/v1/me/password', { current: PW.l3, password: 'Zoe-Nouveau-Depart-4' })).status, 200);
+  // The session that changed it stays; every other one is closed.
+  assert.equal((await z('GET', '/api/v1/me')).status, 200);
+  assert.equal((await as(d, other)('GET', '/api/v1/me')).status, 401);
   assert.equal((await login(d, 'zoe@creche.fr', PW.l3)).status, 401);
   assert.equal((await login(d, 'zoe@creche.fr', 'Zoe-Nouveau-Depart-4')).status, 200);
 });

@@ -110,6 +110,9 @@ test('SIGTERM during load loses no acknowledged write', async () => {
     assert.equal(st.code, 0, d.log().slice(-2000));
     assert.match(d.log(), /event=stopping signal=TERM/);
     assert.match(d.log(), /event=drained/);
+    // A clean stop checkpoints: the database file alone holds every write.
+    const wal = `${d.dataDir}/assidu.db-wal`;
+    assert.ok(!fs.existsSync(wal) || fs.statSync(wal).size === 0, 'WAL left behind');
     assert.ok(acked.length > 50, `only ${acked.length} writes acknowledged`);
 
     const again = await startDaemon({ dataDir: d.dataDir });

@@ -97,6 +97,17 @@ test_errors_name_the_line(void **state)
 	free(cause);
 	assert_int_equal(config_set(&cfg, "log_level", "loud", &cause), -1);
 	free(cause);
+	assert_int_equal(config_set(&cfg, "public_url",
+	    "https://formation.example.fr/", &cause), -1);
+	free(cause);
+	assert_int_equal(config_set(&cfg, "public_url", "formation.fr",
+	    &cause), -1);
+	free(cause);
+	assert_int_equal(config_set(&cfg, "public_url",
+	    "https://Formation.fr", &cause), -1);
+	free(cause);
+	assert_int_equal(config_set(&cfg, "public_url",
+	    "https://formation.example.fr:8443", &cause), 0);
 	assert_int_equal(config_load(&cfg, "/nonexistent/assidu.conf",
 	    &cause), -1);
 	free(cause);
