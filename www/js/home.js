@@ -1,7 +1,11 @@
 "use strict";
 
-// Home page: shows whether the service answers, from /healthz.
+// Home page: shows whether the service answers, from /healthz, and the way
+// in: "Se connecter", or "Mon compte" for a visitor already logged in.
+import { me, renderHeader } from "./api.js";
+
 const status = document.getElementById("status");
+const acces = document.getElementById("acces-lien");
 
 async function checkHealth() {
 	try {
@@ -21,4 +25,19 @@ async function checkHealth() {
 	}
 }
 
+async function showAccount() {
+	let user = null;
+	try {
+		user = await me();
+	} catch {
+		user = null;	// the health line already tells what is wrong
+	}
+	renderHeader(user);
+	if (user) {
+		acces.textContent = "Mon compte";
+		acces.href = "/compte.html";
+	}
+}
+
 checkHealth();
+showAccount();
