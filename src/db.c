@@ -88,6 +88,7 @@ static const char *db_migrations[] = {
 };
 
 enum db_stmt {
+	STMT_SCHEMA_VERSION,
 	STMT_PROBE_PUT,
 	STMT_PROBE_GET,
 	STMT_PROBE_COUNT,
@@ -133,6 +134,7 @@ enum db_stmt {
 
 
 static const char *db_sql[STMT_COUNT] = {
+	[STMT_SCHEMA_VERSION] = "PRAGMA user_version",
 	[STMT_PROBE_PUT] =
 	    ("INSERT INTO probe (key, value, created_at) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (key) DO NOTHING"),
@@ -316,21 +318,14 @@ int
 db_schema_version(struct db *db, int *version, char **cause)
 {
 	sqlite3_stmt	*s;
-	int		 rc;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s,
-	    NULL) != SQLITE_OK) {
-		xasprintf(cause, "database: %s", sqlite3_errmsg(db->h));
+	/* Prepared once: /healthz asks on every call. */
+	if ((s = db_stmt(db, STMT_SCHEMA_VERSION, cause)) == NULL)
 		return (-1);
-	}
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		xasprintf(cause, "database: %s", sqlite3_errmsg(db->h));
-		sqlite3_finalize(s);
+	if (db_row(db, s, cause) != 1)
 		return (-1);
-	}
 	*version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return (0);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
@@ -99,6 +100,9 @@ static const char http_csp[] = "default-src 'self'; script-src 'self'; "
     "style-src 'self'; img-src 'self' data:; frame-ancestors 'self'; "
     "form-action 'self'; base-uri 'self'; object-src 'none'";
 
+static struct evkeyvalq *http_prologue(struct req *, int, size_t);
+static void	 http_epilogue(struct req *);
+
 static void
 http_free(struct req *req)
 {
@@ -140,6 +144,24 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	struct evkeyvalq	*h;
 	char			 len[32];
 
+	h = http_prologue(req, status, buf != NULL ?
+	    evbuffer_get_length(buf) : 0);
+	if (req->method == EVHTTP_REQ_HEAD && buf != NULL) {
+		/* evhttp 2.1 would send the body: announce its length only. */
+		snprintf(len, sizeof len, "%zu", req->bytes);
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(buf, req->bytes);
+	}
+	evhttp_send_reply(req->ev, status, NULL, buf);
+	http_epilogue(req);
+}
+
+/* What every reply carries, and its log line. */
+static struct evkeyvalq *
+http_prologue(struct req *req, int status, size_t bytes)
+{
+	struct evkeyvalq	*h;
+
 	h = evhttp_request_get_output_headers(req->ev);
 	evhttp_add_header(h, "X-Request-Id", req->id);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -150,15 +172,14 @@ http_send(struct req *req, int status, struct evbuffer *buf)
 	if (server_stopping(req->srv))
 		evhttp_add_header(h, "Connection", "close");
 	req->status = status;
-	req->bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
+	req->bytes = bytes;
 	http_log(req);
-	if (req->method == EVHTTP_REQ_HEAD && buf != NULL) {
-		/* evhttp 2.1 would send the body: announce its length only. */
-		snprintf(len, sizeof len, "%zu", req->bytes);
-		evhttp_add_header(h, "Content-Length", len);
-		evbuffer_drain(buf, req->bytes);
-	}
-	evhttp_send_reply(req->ev, status, NULL, buf);
+	return (h);
+}
+
+static void
+http_epilogue(struct req *req)
+{
 	req->ev = NULL;
 	server_request_end(req->srv, req);
 	http_free(req);
@@ -568,13 +589,37 @@ http_reply_text(struct req *req, int status, const char *ctype,
 	evbuffer_free(buf);
 }
 
-/* Send size bytes of fd from offset (sendfile where possible); takes fd. */
+/*
+ * Send size bytes of fd from offset; takes fd. libevent only uses sendfile
+ * for a file added to the connection's own output buffer (a private
+ * buffer maps the file instead, then copies it): so the headers go first
+ * with the length, then the file straight into that buffer.
+ */
 void
 http_reply_file(struct req *req, int status, const char *ctype, int fd,
     off_t offset, off_t size)
 {
-	struct evbuffer	*buf;
+	struct evhttp_connection	*evcon;
+	struct evkeyvalq		*h;
+	struct evbuffer			*buf;
+	char				 len[32];
 
+	evcon = evhttp_request_get_connection(req->ev);
+	if (evcon != NULL && size > 0 && req->method != EVHTTP_REQ_HEAD &&
+	    !http_is_tls(req)) {
+		if (ctype != NULL)
+			http_set_header(req, "Content-Type", ctype);
+		h = http_prologue(req, status, (size_t)size);
+		snprintf(len, sizeof len, "%lld", (long long)size);
+		evhttp_add_header(h, "Content-Length", len);
+		evhttp_send_reply_start(req->ev, status, NULL);
+		buf = bufferevent_get_output(
+		    evhttp_connection_get_bufferevent(evcon));
+		evbuffer_add_file(buf, fd, offset, size);
+		evhttp_send_reply_end(req->ev);
+		http_epilogue(req);
+		return;
+	}
 	buf = evbuffer_new();
 	if (size > 0)
 		evbuffer_add_file(buf, fd, offset, size);

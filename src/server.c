@@ -47,6 +47,7 @@
 #include "assidu.h"
 
 #define SERVER_SWEEP_MS		250
+#define SERVER_MAX_WRITE	(1024 * 1024)
 #define SERVER_DRAIN_MS		20
 #define SERVER_FD_RESERVE	256	/* asked for beyond 2 per connection */
 #define SERVER_FD_SPARE		16	/* never handed to connections */
@@ -253,6 +254,8 @@ server_bevcb(struct event_base *base, void *arg)
 		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		fatalx("bufferevent_socket_new failed");
+	/* Large bodies in few system calls (the default is 16 KiB). */
+	bufferevent_set_max_single_write(bev, SERVER_MAX_WRITE);
 	/* Our reference: the bufferevent outlives evhttp's use of it. */
 	bufferevent_incref(bev);
 	c = xcalloc(1, sizeof *c);

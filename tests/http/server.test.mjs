@@ -378,3 +378,47 @@ test('SIGHUP reopens the log file after rotation', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('large files go out whole with sendfile, also twice on one kept-alive connection', async () => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const http = await import('node:http');
+  const { spawn: spawnTrace } = await import('node:child_process');
+  const www = fs.mkdtempSync(path.join(os.tmpdir(), 'assidu-www-'));
+  const data = randomBytes(3 * 1024 * 1024 + 17);
+  fs.writeFileSync(path.join(www, 'gros.bin'), data);
+  fs.writeFileSync(path.join(www, 'petit.css'), 'body { color: #123; }\n');
+  const d = await startDaemon({ config: { www_dir: www } });
+  const trace = path.join(www, 'strace.out');
+  const st = spawnTrace('strace', ['-f', '-qq', '-o', trace, '-p', String(d.proc.pid),
+    '-e', 'trace=sendfile'], { stdio: 'ignore' });
+  try {
+    await sleep(800);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (p) => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: d.port, path: p, agent }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ res, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    const sha = (b) => createHash('sha256').update(b).digest('hex');
+    for (const p of ['/gros.bin', '/petit.css', '/gros.bin']) {
+      const { res, body } = await get(p);
+      assert.equal(res.statusCode, 200);
+      const want = fs.readFileSync(path.join(www, p.slice(1)));
+      assert.equal(Number(res.headers['content-length']), want.length);
+      assert.equal(sha(body), sha(want), `${p} differs`);
+    }
+    agent.destroy();
+    await sleep(200);
+    st.kill('SIGINT');
+    await new Promise((resolve) => st.once('exit', resolve));
+    const calls = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /sendfile\(/.test(l));
+    assert.ok(calls.length >= 3, `only ${calls.length} sendfile calls`);
+    assert.equal(d.log().match(/event=request .*path=\/gros\.bin status=200/g).length, 2);
+  } finally {
+    st.kill('SIGKILL');
+    await d.cleanup();
+    fs.rmSync(www, { recursive: true, force: true });
+  }
+});
