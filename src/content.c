@@ -183,7 +183,11 @@ content_serve(struct req *req, const char *root, const char *raw)
 	else
 		xasprintf(&path, "%s/%s", root, rel);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd != -1 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	if (fd != -1 && fstat(fd, &sb) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd != -1 && S_ISDIR(sb.st_mode)) {
 		/* A directory: its index, at a URL ending in '/'. */
 		close(fd);
 		free(path);
@@ -194,7 +198,7 @@ content_serve(struct req *req, const char *root, const char *raw)
 		http_error(req, 301, NULL, NULL);
 		return;
 	}
-	if (fd == -1 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	if (fd == -1 || !S_ISREG(sb.st_mode)) {
 		if (fd != -1)
 			close(fd);
 		free(path);

@@ -96,6 +96,8 @@ http_method_name(int method)
 	}
 }
 
+#define HTTP_SMALL_FILE (64 * 1024)	/* read, not sent with sendfile */
+
 static const char http_csp[] = "default-src 'self'; script-src 'self'; "
     "style-src 'self'; img-src 'self' data:; frame-ancestors 'self'; "
     "form-action 'self'; base-uri 'self'; object-src 'none'";
@@ -602,11 +604,12 @@ http_reply_file(struct req *req, int status, const char *ctype, int fd,
 	struct evhttp_connection	*evcon;
 	struct evkeyvalq		*h;
 	struct evbuffer			*buf;
+	struct evbuffer_iovec		 v;
 	char				 len[32];
 
 	evcon = evhttp_request_get_connection(req->ev);
-	if (evcon != NULL && size > 0 && req->method != EVHTTP_REQ_HEAD &&
-	    !http_is_tls(req)) {
+	if (evcon != NULL && size > HTTP_SMALL_FILE &&
+	    req->method != EVHTTP_REQ_HEAD && !http_is_tls(req)) {
 		if (ctype != NULL)
 			http_set_header(req, "Content-Type", ctype);
 		h = http_prologue(req, status, (size_t)size);
@@ -620,8 +623,15 @@ http_reply_file(struct req *req, int status, const char *ctype, int fd,
 		http_epilogue(req);
 		return;
 	}
+	/* Small files: one read, sent with the headers in one write. */
 	buf = evbuffer_new();
-	if (size > 0)
+	if (size > 0 && size <= HTTP_SMALL_FILE &&
+	    evbuffer_reserve_space(buf, size, &v, 1) == 1 &&
+	    pread(fd, v.iov_base, size, offset) == size) {
+		v.iov_len = size;
+		evbuffer_commit_space(buf, &v, 1);
+		close(fd);
+	} else if (size > 0)
 		evbuffer_add_file(buf, fd, offset, size);
 	else
 		close(fd);

@@ -23,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -600,7 +601,7 @@ server_listen(struct server *srv, char **cause)
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
-	int			 sslen, port;
+	int			 sslen, port, one;
 	char			*host, addr[INET6_ADDRSTRLEN];
 	evutil_socket_t		 fd;
 
@@ -645,7 +646,11 @@ server_listen(struct server *srv, char **cause)
 	/* Should accept fail for lack of memory or descriptors: pause. */
 	evconnlistener_set_error_cb(srv->listener, server_accept_error);
 
+	/* Accepted sockets inherit it: a reply's last segment never waits
+	 * for the client's delayed ACK. */
 	fd = evconnlistener_get_fd(srv->listener);
+	one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	sslen = sizeof ss;
 	getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&sslen);
 	if (ss.ss_family == AF_INET6) {

@@ -414,7 +414,8 @@ test('large files go out whole with sendfile, also twice on one kept-alive conne
     st.kill('SIGINT');
     await new Promise((resolve) => st.once('exit', resolve));
     const calls = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /sendfile\(/.test(l));
-    assert.ok(calls.length >= 3, `only ${calls.length} sendfile calls`);
+    // At least one per large file; the small one is read and sent with its headers.
+    assert.ok(calls.length >= 2, `only ${calls.length} sendfile calls`);
     assert.equal(d.log().match(/event=request .*path=\/gros\.bin status=200/g).length, 2);
   } finally {
     st.kill('SIGKILL');
