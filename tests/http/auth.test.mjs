@@ -325,6 +325,23 @@ test('sessions expire when idle', async () => {
   }
 });
 
+test('sessions end at their absolute lifetime even when active', async () => {
+  const e = await startDaemon({ config: { ...FAST, session_idle: 600, session_lifetime: 2 } });
+  try {
+    addUser(e, 'lea@boulangerie.fr', 'Léa', 'learner', 'unifaf', PW.l1);
+    const s = await login(e, 'lea@boulangerie.fr', PW.l1);
+    assert.match(s.r.headers['set-cookie'][0], /Max-Age=2;/);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await as(e, s)('GET', '/api/v1/me')).status, 200);
+      await sleep(500);
+    }
+    await sleep(700);
+    assert.equal((await as(e, s)('GET', '/api/v1/me')).status, 401);
+  } finally {
+    await e.cleanup();
+  }
+});
+
 test('TLS in process: HTTPS works and the session cookie is Secure', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assidu-tls-'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
