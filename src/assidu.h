@@ -138,6 +138,47 @@ json_t		*user_json(const struct user *);
 void		 session_free(struct session *);
 void		 user_actor(const struct user *, struct actor *);
 
+/* manifest.c */
+enum scorm_version {
+	SCORM_NONE = 0,
+	SCORM_12 = 12,
+	SCORM_2004 = 2004
+};
+struct mf_item {
+	char		*identifier;
+	char		*title;
+	int		 depth;		/* 0 for top-level items */
+	char		*resource;	/* NULL for a heading */
+	char		*href;		/* launch path, xml:base applied */
+	char		*parameters;
+	int		 sco;		/* SCO, or asset */
+	double		 mastery;	/* 0..1, or -1 */
+	double		 completion;	/* 2004 threshold 0..1, or -1 */
+	char		*max_time;
+	char		*time_action;
+	char		*launch_data;
+	int		 line;
+};
+struct mf_ref {
+	char		*path;		/* a file a resource needs */
+	int		 line;
+};
+struct manifest {
+	enum scorm_version version;
+	char		*edition;
+	char		*identifier;
+	char		*title;
+	struct mf_item	*items;
+	size_t		 nitems;
+	struct mf_ref	*refs;
+	size_t		 nrefs;
+};
+int		 manifest_parse(const char *, size_t, struct manifest **,
+		     char **);
+void		 manifest_free(struct manifest *);
+size_t		 manifest_launchable(const struct manifest *);
+json_t		*manifest_json(const struct manifest *);
+
 /* config.c */
 struct config {
 	char		*path;
