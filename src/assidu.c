@@ -41,6 +41,7 @@ static int	cmd_migrate(struct config *, int, char **);
 static int	cmd_config(struct config *, int, char **);
 static int	cmd_user(struct config *, int, char **);
 static int	cmd_audit(struct config *, int, char **);
+static int	cmd_import(struct config *, int, char **);
 static int	cmd_version(struct config *, int, char **);
 static int	cmd_help(struct config *, int, char **);
 
@@ -55,6 +56,8 @@ static const struct cmd cmds[] = {
 	    "[--opca CODE] [--password-stdin]\n"
 	    "  user passwd|disable|enable|invite EMAIL\n  user list",
 	    "manage accounts" },
+	{ "import", cmd_import, "import FILE.zip [--title TITLE]",
+	    "import a SCORM 1.2 or 2004 package" },
 	{ "audit", cmd_audit, "audit verify",
 	    "recompute the audit log's hash chain" },
 	{ "version", cmd_version, "version",
@@ -393,6 +396,50 @@ out:
 	free(hash);
 	free(cause);
 	user_free(u);
+	db_close(db);
+	return (rc);
+}
+
+static int
+cmd_import(struct config *cfg, int argc, char **argv)
+{
+	struct pkg_result	 r;
+	struct db		*db;
+	const char		*title = NULL;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (argc == 4 && strcmp(argv[2], "--title") == 0)
+		title = argv[3];
+	else if (argc != 2) {
+		fprintf(stderr, "usage: assidu import FILE.zip "
+		    "[--title TITLE]\n");
+		return (2);
+	}
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	if (db_begin(db, &cause) != 0) {
+		fprintf(stderr, "assidu: %s\n", cause);
+		free(cause);
+		db_close(db);
+		return (1);
+	}
+	rc = pkg_import(db, &cmd_actor, cfg->data_dir, argv[1], title, &r,
+	    &cause);
+	if (rc != ERR_OK) {
+		db_rollback(db);
+		fprintf(stderr, "assidu: %s: %s\n", argv[1], cause);
+		free(cause);
+		pkg_result_clear(&r);
+		db_close(db);
+		return (1);
+	}
+	rc = cmd_transaction(db, ERR_OK, NULL);
+	if (rc == 0)
+		printf("package %s %s: %d SCOs (SCORM %s) %s\n", r.sha256,
+		    r.already ? "already imported" : "imported", r.scos,
+		    r.edition, r.title);
+	pkg_result_clear(&r);
 	db_close(db);
 	return (rc);
 }

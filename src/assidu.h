@@ -138,6 +138,10 @@ json_t		*user_json(const struct user *);
 void		 session_free(struct session *);
 void		 user_actor(const struct user *, struct actor *);
 
+/* path.c */
+int		 path_utf8_valid(const unsigned char *);
+int		 path_check(const char *, int, char **);
+
 /* manifest.c */
 enum scorm_version {
 	SCORM_NONE = 0,
@@ -267,6 +271,10 @@ int		 store_failure_get(struct db *, const char *, int *, int64_t *,
 int		 store_failure_put(struct db *, const char *, int, int64_t,
 		     int64_t, char **);
 int		 store_failure_clear(struct db *, const char *, char **);
+int		 store_package_insert(struct db *, const char *, const char *,
+		     int, const char *, const char *, int64_t, int64_t,
+		     int64_t, int64_t, int64_t *, char **);
+int		 store_package_exists(struct db *, const char *, char **);
 int		 store_audit_last(struct db *, char **, char **);
 int		 store_audit_insert(struct db *, const struct audit_row *,
 		     char **);
@@ -339,6 +347,20 @@ int		 auth_invitation_accept(struct db *, const uint8_t *,
 		     const char *, int64_t, int64_t *, char **);
 int		 auth_session_close(struct db *, const struct actor *,
 		     const uint8_t *, int, int *, char **);
+
+/* pkg.c */
+struct pkg_result {
+	char		 sha256[65];
+	int		 already;	/* the same bytes were imported before */
+	int		 scos;
+	enum scorm_version version;
+	char		*edition;
+	char		*title;
+};
+int		 pkg_import(struct db *, const struct actor *, const char *,
+		     const char *, const char *, struct pkg_result *, char **);
+void		 pkg_result_clear(struct pkg_result *);
+int		 pkg_sha256_file(const char *, char *, char **);
 
 /* router.c */
 #define ROUTER_MAX_PARAMS 4

@@ -73,39 +73,6 @@ content_mime_type(const char *path)
 	return ("application/octet-stream");
 }
 
-/* Strict UTF-8: no overlong forms (%c0%ae is not '.'), no surrogates. */
-static int
-content_valid_utf8(const unsigned char *s)
-{
-	unsigned int	 c;
-	int		 n, i;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			n = 1, c = *s & 0x1f;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			n = 2, c = *s & 0x0f;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			n = 3, c = *s & 0x07;
-		else
-			return (0);
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return (0);
-			c = (c << 6) | (s[i] & 0x3f);
-		}
-		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
-			return (0);
-		s += n + 1;
-	}
-	return (1);
-}
-
 /*
  * Decode a raw relative path and check it: no NUL, no backslash, no control
  * bytes, valid UTF-8, no "." or ".." segment, no empty segment. The result
@@ -114,7 +81,7 @@ content_valid_utf8(const unsigned char *s)
 int
 content_safe_path(const char *raw, char **out, char **cause)
 {
-	char		*dec, *seg, *p;
+	char		*dec;
 	size_t		 len;
 
 	*out = NULL;
@@ -124,29 +91,12 @@ content_safe_path(const char *raw, char **out, char **cause)
 		xasprintf(cause, "chemin mal encodé");
 		return (-1);
 	}
-	if (strlen(dec) != len || strchr(dec, '\\') != NULL) {
-		xasprintf(cause, "caractère interdit dans le chemin");
+	if (strlen(dec) != len) {
+		xasprintf(cause, "caractère nul dans le chemin");
 		goto bad;
 	}
-	for (p = dec; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			xasprintf(cause, "caractère de contrôle dans le "
-			    "chemin");
-			goto bad;
-		}
-	}
-	if (!content_valid_utf8((unsigned char *)dec)) {
-		xasprintf(cause, "chemin en UTF-8 invalide");
+	if (path_check(dec, 1, cause) != 0)
 		goto bad;
-	}
-	for (seg = dec; *seg != '\0'; seg = *p == '\0' ? p : p + 1) {
-		p = strchrnul(seg, '/');
-		if (p == seg || (p - seg == 1 && seg[0] == '.') ||
-		    (p - seg == 2 && seg[0] == '.' && seg[1] == '.')) {
-			xasprintf(cause, "segment de chemin interdit");
-			goto bad;
-		}
-	}
 	*out = dec;
 	return (0);
 bad:

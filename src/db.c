@@ -85,6 +85,20 @@ static const char *db_migrations[] = {
 	"  BEGIN SELECT RAISE (ABORT, 'audit rows are append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE (ABORT, 'audit rows are append-only'); END;",
+
+	/* 3: SCORM packages, stored by the SHA-256 of their zip. */
+	"CREATE TABLE packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  version INTEGER NOT NULL CHECK (version IN (12, 2004)),"
+	"  edition TEXT NOT NULL,"
+	"  manifest TEXT NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  files INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users (id)"
+	") STRICT;",
 };
 
 enum db_stmt {
@@ -112,6 +126,8 @@ enum db_stmt {
 	STMT_FAILURE_GET,
 	STMT_FAILURE_PUT,
 	STMT_FAILURE_CLEAR,
+	STMT_PACKAGE_INSERT,
+	STMT_PACKAGE_EXISTS,
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
@@ -188,6 +204,11 @@ static const char *db_sql[STMT_COUNT] = {
 	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET "
 	    "failures = ?2, last_at = ?3, locked_until = ?4"),
 	[STMT_FAILURE_CLEAR] = "DELETE FROM login_failures WHERE key = ?1",
+	[STMT_PACKAGE_INSERT] =
+	    ("INSERT INTO packages (sha256, title, version, edition, manifest, "
+	    "bytes, files, created_at, created_by) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+	[STMT_PACKAGE_EXISTS] = "SELECT id FROM packages WHERE sha256 = ?1",
 	[STMT_AUDIT_LAST] = "SELECT hash FROM audit ORDER BY id DESC LIMIT 1",
 	[STMT_AUDIT_INSERT] =
 	    ("INSERT INTO audit (at, actor_id, actor, action, object, details, "
@@ -959,4 +980,48 @@ store_audit_each(struct db *db, int (*fn)(const struct audit_row *, void *),
 		return (db_fail(db, s, cause));
 	sqlite3_reset(s);
 	return (0);
+}
+
+/* Packages. */
+
+int
+store_package_insert(struct db *db, const char *sha, const char *title,
+    int version, const char *edition, const char *manifest, int64_t bytes,
+    int64_t files, int64_t now, int64_t by, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_PACKAGE_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, sha, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, version);
+	sqlite3_bind_text(s, 4, edition, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, manifest, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, bytes);
+	sqlite3_bind_int64(s, 7, files);
+	sqlite3_bind_int64(s, 8, now);
+	if (by != 0)
+		sqlite3_bind_int64(s, 9, by);
+	else
+		sqlite3_bind_null(s, 9);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	*id = sqlite3_last_insert_rowid(db->h);
+	return (0);
+}
+
+/* 1 when a package with these bytes is known, 0 when not, -1. */
+int
+store_package_exists(struct db *db, const char *sha, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_PACKAGE_EXISTS, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, sha, -1, SQLITE_TRANSIENT);
+	if ((rc = db_row(db, s, cause)) == 1)
+		sqlite3_reset(s);
+	return (rc);
 }
