@@ -351,7 +351,7 @@ int		 auth_session_close(struct db *, const struct actor *,
 /* pkg.c */
 struct pkg_result {
 	char		 sha256[65];
-	int		 already;	/* the same bytes were imported before */
+	int		 already;	/* same bytes imported before */
 	int		 scos;
 	enum scorm_version version;
 	char		*edition;

@@ -236,7 +236,8 @@ mf_sequencing(struct mf_state *st, xmlNodePtr item, struct mf_item *it)
 		it->completion = mf_number(s, 0, 1);
 		free(s);
 		if (it->completion == -2)
-			return (mf_fail(st, ct, "seuil d'achèvement invalide."));
+			return (mf_fail(st, ct, "seuil d'achèvement "
+			    "invalide."));
 	}
 	if ((seq = mf_child(item, "sequencing")) == NULL)
 		return (0);

@@ -63,8 +63,8 @@ path_check(const char *p, int dir, char **cause)
 	}
 	for (e = p; *e != '\0'; e++) {
 		if ((unsigned char)*e < 0x20 || *e == 0x7f) {
-			xasprintf(cause, "nom de fichier invalide (caractère de "
-			    "contrôle)");
+			xasprintf(cause, "nom de fichier invalide "
+			    "(caractère de contrôle)");
 			return (-1);
 		}
 	}

@@ -197,11 +197,11 @@ pkg_check_manifest(zip_t *za, char **names, zip_int64_t n,
 			slash = strrchr(names[i], '/');
 			if (slash != NULL && strcmp(slash + 1,
 			    PKG_MANIFEST) == 0)
-				return (pkg_fail(cause, "imsmanifest.xml trouvé "
-				    "dans « %.*s/ » : il doit être à la racine "
-				    "du zip (compressez le contenu du dossier, "
-				    "pas le dossier)", (int)(slash - names[i]),
-				    names[i]));
+				return (pkg_fail(cause, "imsmanifest.xml "
+				    "trouvé dans « %.*s/ » : il doit être à la "
+				    "racine du zip (compressez le contenu du "
+				    "dossier, pas le dossier)",
+				    (int)(slash - names[i]), names[i]));
 		}
 		return (pkg_fail(cause, "imsmanifest.xml absent à la racine "
 		    "du paquet : ce n'est pas un paquet SCORM"));
