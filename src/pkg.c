@@ -222,8 +222,8 @@ pkg_check_manifest(zip_t *za, char **names, zip_int64_t n,
 			free(dec);
 		}
 		if (!found)
-			return (pkg_fail(cause, "imsmanifest.xml:%d: « %s » est "
-			    "absent du paquet", (*m)->refs[k].line,
+			return (pkg_fail(cause, "imsmanifest.xml:%d: « %s » "
+			    "est absent du paquet", (*m)->refs[k].line,
 			    (*m)->refs[k].path));
 	}
 	return (0);
@@ -366,7 +366,8 @@ pkg_import(struct db *db, const struct actor *a, const char *data_dir,
 {
 	struct manifest	*m = NULL;
 	zip_t		*za = NULL;
-	char		**names = NULL, *tmp = NULL, *pkgs = NULL, *stage = NULL;
+	char		**names = NULL, *tmp = NULL, *pkgs = NULL;
+	char		*stage = NULL;
 	char		*final = NULL, *json = NULL, *obj;
 	json_t		*toc;
 	zip_int64_t	 n = 0, files;
