@@ -31,7 +31,37 @@ void
 api_www(struct req *req)
 {
 	content_serve(req, server_config(req->srv)->www_dir,
-	    http_param(req, 0));
+	    http_param(req, 0), NULL);
+}
+
+/*
+ * A file of an imported package: /content/SHA256/PATH. SCORM content is
+ * authored elsewhere and full of inline scripts: its pages get a policy of
+ * their own, still same-origin only and never framed by another site.
+ */
+void
+api_content(struct req *req)
+{
+	const char	*sha = http_param(req, 0);
+	char		*root;
+	size_t		 i;
+
+	for (i = 0; sha[i] != '\0'; i++) {
+		if (!((sha[i] >= '0' && sha[i] <= '9') ||
+		    (sha[i] >= 'a' && sha[i] <= 'f')))
+			break;
+	}
+	if (i != 64 || sha[i] != '\0') {
+		http_error(req, 404, NULL, "Paquet inconnu.");
+		return;
+	}
+	xasprintf(&root, "%s/packages/%s", server_config(req->srv)->data_dir,
+	    sha);
+	http_set_header(req, "Content-Security-Policy", "default-src 'self' "
+	    "'unsafe-inline' 'unsafe-eval' data: blob:; frame-ancestors "
+	    "'self'; form-action 'self'; base-uri 'self'; object-src 'none'");
+	content_serve(req, root, http_param(req, 1), sha);
+	free(root);
 }
 
 struct api_probe {

@@ -435,11 +435,13 @@ int		 http_is_tls(struct req *);
 /* content.c */
 const char	*content_mime_type(const char *);
 int		 content_safe_path(const char *, char **, char **);
-void		 content_serve(struct req *, const char *, const char *);
+void		 content_serve(struct req *, const char *, const char *,
+		     const char *);
 
 /* api.c */
 void		 api_healthz(struct req *);
 void		 api_www(struct req *);
+void		 api_content(struct req *);
 void		 api_test_probe_put(struct req *);
 void		 api_test_probe_get(struct req *);
 void		 api_test_writer(struct req *);

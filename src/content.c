@@ -113,14 +113,58 @@ content_etag_matches(const char *inm, const char *etag)
 }
 
 /*
+ * One "bytes=" range of a file of size bytes: 1 and the span when it is
+ * satisfiable, 0 to ignore the header (absent, malformed, several
+ * ranges: the whole file is sent), -1 when unsatisfiable.
+ */
+static int
+content_range(const char *h, off_t size, off_t *from, off_t *len)
+{
+	long long	 a, b;
+	char		*end;
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 ||
+	    strchr(h, ',') != NULL)
+		return (0);
+	h += 6;
+	if (*h == '-') {
+		b = strtoll(h + 1, &end, 10);
+		if (*end != '\0' || end == h + 1 || b < 0)
+			return (0);
+		if (b == 0 || size == 0)
+			return (-1);
+		*from = b > size ? 0 : size - b;
+		*len = size - *from;
+		return (1);
+	}
+	a = strtoll(h, &end, 10);
+	if (end == h || *end != '-' || a < 0)
+		return (0);
+	h = end + 1;
+	b = *h == '\0' ? size - 1 : strtoll(h, &end, 10);
+	if (*h != '\0' && (*end != '\0' || b < a))
+		return (0);
+	if (a >= size)
+		return (-1);
+	if (b >= size)
+		b = size - 1;
+	*from = a;
+	*len = b - a + 1;
+	return (1);
+}
+
+/*
  * Serve root/raw. Directories answer with their index.html; symlinks and
- * anything but a regular file are not served.
+ * anything but a regular file are not served. tag, when set, makes the
+ * file immutable: its URL changes whenever its bytes do.
  */
 void
-content_serve(struct req *req, const char *root, const char *raw)
+content_serve(struct req *req, const char *root, const char *raw,
+    const char *tag)
 {
 	struct stat	 sb;
-	char		*rel, *cause, *path, etag[64];
+	char		*rel, *cause, *path, etag[64], range[96];
+	off_t		 from, len;
 	int		 fd;
 
 	if (content_safe_path(raw, &rel, &cause) != 0) {
@@ -156,12 +200,18 @@ content_serve(struct req *req, const char *root, const char *raw)
 		http_error(req, 404, NULL, NULL);
 		return;
 	}
-	snprintf(etag, sizeof etag, "\"%llx-%llx\"",
-	    (unsigned long long)sb.st_size,
-	    (unsigned long long)sb.st_mtim.tv_sec * 1000000000ULL +
-	    (unsigned long long)sb.st_mtim.tv_nsec);
+	if (tag != NULL)
+		snprintf(etag, sizeof etag, "\"%.16s-%llx\"", tag,
+		    (unsigned long long)sb.st_size);
+	else
+		snprintf(etag, sizeof etag, "\"%llx-%llx\"",
+		    (unsigned long long)sb.st_size,
+		    (unsigned long long)sb.st_mtim.tv_sec * 1000000000ULL +
+		    (unsigned long long)sb.st_mtim.tv_nsec);
 	http_set_header(req, "ETag", etag);
-	http_set_header(req, "Cache-Control", "no-cache");
+	http_set_header(req, "Cache-Control", tag != NULL ?
+	    "private, max-age=31536000, immutable" : "no-cache");
+	http_set_header(req, "Accept-Ranges", "bytes");
 	if (content_etag_matches(http_header(req, "If-None-Match"), etag)) {
 		close(fd);
 		free(path);
@@ -169,7 +219,28 @@ content_serve(struct req *req, const char *root, const char *raw)
 		http_reply_status(req, 304);
 		return;
 	}
-	http_reply_file(req, 200, content_mime_type(path), fd, 0, sb.st_size);
+	switch (content_range(http_header(req, "Range"), sb.st_size, &from,
+	    &len)) {
+	case -1:
+		close(fd);
+		snprintf(range, sizeof range, "bytes */%lld",
+		    (long long)sb.st_size);
+		http_set_header(req, "Content-Range", range);
+		http_error(req, 416, NULL, "Plage demandée hors du fichier.");
+		break;
+	case 1:
+		snprintf(range, sizeof range, "bytes %lld-%lld/%lld",
+		    (long long)from, (long long)(from + len - 1),
+		    (long long)sb.st_size);
+		http_set_header(req, "Content-Range", range);
+		http_reply_file(req, 206, content_mime_type(path), fd, from,
+		    len);
+		break;
+	default:
+		http_reply_file(req, 200, content_mime_type(path), fd, 0,
+		    sb.st_size);
+		break;
+	}
 	free(path);
 	free(rel);
 }

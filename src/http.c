@@ -46,6 +46,7 @@ static const struct http_error_text {
 	    "Body too large" },
 	{ "unsupported_media_type", 415, "Type de contenu non pris en charge.",
 	    "Unsupported media type" },
+	{ "range", 416, "Plage demandée invalide.", "Range not satisfiable" },
 	{ "unprocessable", 422, "Les données envoyées sont invalides.",
 	    "Unprocessable entity" },
 	{ "too_many_requests", 429,

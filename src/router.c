@@ -39,6 +39,8 @@ static const struct route router_table[] = {
 	{ EVHTTP_REQ_POST, "/api/v1/invitations/accept", 0, 0,
 	    api_auth_invitation_accept },
 
+	{ EVHTTP_REQ_GET, "/content/:sha/*", 0, ROLE_ANY, api_content },
+
 	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST, 0,
 	    api_test_probe_put },
 	{ EVHTTP_REQ_GET, "/api/v1/test/probe/:key", ROUTE_TEST, 0,
