@@ -418,14 +418,11 @@ cmd_import(struct config *cfg, int argc, char **argv)
 	}
 	if ((db = cmd_open(cfg)) == NULL)
 		return (1);
-	if (db_begin(db, &cause) != 0) {
-		fprintf(stderr, "assidu: %s\n", cause);
-		free(cause);
-		db_close(db);
-		return (1);
-	}
-	rc = pkg_import(db, &cmd_actor, cfg->data_dir, argv[1], title, &r,
-	    &cause);
+	rc = pkg_prepare(cfg->data_dir, argv[1], title, &r, &cause);
+	if (rc == ERR_OK && db_begin(db, &cause) != 0)
+		rc = ERR_INTERNAL;
+	if (rc == ERR_OK)
+		rc = pkg_commit(db, &cmd_actor, cfg->data_dir, &r, &cause);
 	if (rc != ERR_OK) {
 		db_rollback(db);
 		fprintf(stderr, "assidu: %s: %s\n", argv[1], cause);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <zip.h>
 
 #ifndef __dead
 #define __dead __attribute__((__noreturn__))
@@ -356,9 +357,15 @@ struct pkg_result {
 	enum scorm_version version;
 	char		*edition;
 	char		*title;
+	char		*toc;		/* canonical JSON of the manifest */
+	char		*stage;		/* extracted, not yet installed */
+	long long	 bytes;
+	zip_int64_t	 files;
 };
-int		 pkg_import(struct db *, const struct actor *, const char *,
-		     const char *, const char *, struct pkg_result *, char **);
+int		 pkg_prepare(const char *, const char *, const char *,
+		     struct pkg_result *, char **);
+int		 pkg_commit(struct db *, const struct actor *, const char *,
+		     struct pkg_result *, char **);
 void		 pkg_result_clear(struct pkg_result *);
 int		 pkg_sha256_file(const char *, char *, char **);
 

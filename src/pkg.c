@@ -349,38 +349,37 @@ pkg_dir(const char *data_dir, const char *sub)
 void
 pkg_result_clear(struct pkg_result *r)
 {
+	if (r->stage != NULL)
+		pkg_rmtree(r->stage);
+	free(r->stage);
 	free(r->edition);
 	free(r->title);
+	free(r->toc);
 	memset(r, 0, sizeof *r);
 }
 
 /*
- * Import zip_path into data_dir/packages/SHA256 and record it, inside the
- * caller's transaction on db (with its audit row). Returns ERR_*; *cause
- * is French. Importing the same bytes again changes nothing.
+ * The slow half, without the database (on a worker thread, or the CLI):
+ * hash, check every entry and the manifest, and unless the same bytes are
+ * already on disk, extract into a staging directory. Returns ERR_*; *cause
+ * is French.
  */
 int
-pkg_import(struct db *db, const struct actor *a, const char *data_dir,
-    const char *zip_path, const char *title, struct pkg_result *r,
-    char **cause)
+pkg_prepare(const char *data_dir, const char *zip_path, const char *title,
+    struct pkg_result *r, char **cause)
 {
 	struct manifest	*m = NULL;
+	struct stat	 sb;
 	zip_t		*za = NULL;
-	char		**names = NULL, *tmp = NULL, *pkgs = NULL;
-	char		*stage = NULL;
-	char		*final = NULL, *json = NULL, *obj;
+	char		**names = NULL, *tmp = NULL, *pkgs = NULL, *final;
 	json_t		*toc;
-	zip_int64_t	 n = 0, files;
-	long long	 bytes;
-	int		 err, zerr, root = -1, rc = ERR_INVALID;
-	int64_t		 id, now = clock_now_ms();
+	zip_int64_t	 n = 0;
+	int		 zerr, root = -1, rc = ERR_INVALID;
 	size_t		 i;
 
 	memset(r, 0, sizeof *r);
 	if (pkg_sha256_file(zip_path, r->sha256, cause) != 0)
 		return (ERR_INVALID);
-	if ((err = store_package_exists(db, r->sha256, cause)) == -1)
-		return (ERR_INTERNAL);
 	if ((za = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS,
 	    &zerr)) == NULL) {
 		pkg_fail(cause, "ce fichier n'est pas une archive zip valide");
@@ -395,11 +394,9 @@ pkg_import(struct db *db, const struct actor *a, const char *data_dir,
 	    m->title != NULL && *m->title != '\0' ? m->title : "Sans titre");
 	for (i = 0; i < m->nitems; i++)
 		r->scos += m->items[i].href != NULL && m->items[i].sco;
-	if (err == 1) {
-		r->already = 1;
-		rc = ERR_OK;
-		goto out;
-	}
+	toc = manifest_json(m);
+	r->toc = audit_canonical(toc);
+	json_decref(toc);
 
 	rc = ERR_INTERNAL;
 	if ((tmp = pkg_dir(data_dir, "tmp")) == NULL ||
@@ -408,56 +405,95 @@ pkg_import(struct db *db, const struct actor *a, const char *data_dir,
 		    strerror(errno));
 		goto out;
 	}
-	xasprintf(&stage, "%s/import-XXXXXX", tmp);
-	if (mkdtemp(stage) == NULL ||
-	    (root = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	/* Directories only ever appear whole (rename): no need to redo. */
+	xasprintf(&final, "%s/%s", pkgs, r->sha256);
+	rc = stat(final, &sb) == 0 && S_ISDIR(sb.st_mode);
+	free(final);
+	if (rc) {
+		rc = ERR_OK;
+		goto out;
+	}
+	rc = ERR_INTERNAL;
+	xasprintf(&r->stage, "%s/import-XXXXXX", tmp);
+	if (mkdtemp(r->stage) == NULL) {
+		free(r->stage);
+		r->stage = NULL;
 		pkg_fail(cause, "staging : %s", strerror(errno));
 		goto out;
 	}
-	if (pkg_extract(za, root, &bytes, &files, cause) != 0) {
+	if ((root = open(r->stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		pkg_fail(cause, "staging : %s", strerror(errno));
+		goto out;
+	}
+	if (pkg_extract(za, root, &r->bytes, &r->files, cause) != 0) {
 		rc = ERR_INVALID;
-		goto out;
-	}
-	xasprintf(&final, "%s/%s", pkgs, r->sha256);
-	/* Same bytes, same content: a leftover directory is replaced. */
-	pkg_rmtree(final);
-	if (rename(stage, final) != 0) {
-		pkg_fail(cause, "installation du paquet : %s",
-		    strerror(errno));
-		goto out;
-	}
-	toc = manifest_json(m);
-	json = audit_canonical(toc);
-	json_decref(toc);
-	if (store_package_insert(db, r->sha256, r->title, m->version,
-	    m->edition, json, bytes, files, now, a->id, &id, cause) != 0) {
-		pkg_rmtree(final);
-		goto out;
-	}
-	xasprintf(&obj, "package:%lld", (long long)id);
-	err = audit_append(db, a, "package.import", obj, json_pack(
-	    "{s:s,s:s,s:i,s:s,s:I,s:I}", "sha256", r->sha256, "title",
-	    r->title, "version", m->version, "edition", m->edition, "bytes",
-	    (json_int_t)bytes, "files", (json_int_t)files), now, cause);
-	free(obj);
-	if (err != 0) {
-		pkg_rmtree(final);
 		goto out;
 	}
 	rc = ERR_OK;
 out:
 	if (root != -1)
 		close(root);
-	if (stage != NULL && rc != ERR_OK)
-		pkg_rmtree(stage);
 	if (za != NULL)
 		zip_discard(za);
 	pkg_free_names(names, n);
 	manifest_free(m);
-	free(json);
-	free(final);
-	free(stage);
 	free(tmp);
 	free(pkgs);
+	if (rc != ERR_OK && r->stage != NULL) {
+		pkg_rmtree(r->stage);
+		free(r->stage);
+		r->stage = NULL;
+	}
+	return (rc);
+}
+
+/*
+ * The quick half, in the caller's transaction (the writer, or the CLI):
+ * install the staged directory as packages/SHA256 and record the package
+ * with its audit row. Known bytes change nothing (r->already).
+ */
+int
+pkg_commit(struct db *db, const struct actor *a, const char *data_dir,
+    struct pkg_result *r, char **cause)
+{
+	char	*final, *obj;
+	int64_t	 id, now = clock_now_ms();
+	int	 rc, moved = 0;
+
+	if ((rc = store_package_exists(db, r->sha256, cause)) == -1)
+		return (ERR_INTERNAL);
+	if (rc == 1) {
+		r->already = 1;
+		return (ERR_OK);
+	}
+	xasprintf(&final, "%s/packages/%s", data_dir, r->sha256);
+	if (r->stage != NULL) {
+		if (rename(r->stage, final) != 0) {
+			pkg_fail(cause, "installation du paquet : %s",
+			    strerror(errno));
+			free(final);
+			return (ERR_INTERNAL);
+		}
+		free(r->stage);
+		r->stage = NULL;
+		moved = 1;
+	}
+	rc = ERR_INTERNAL;
+	if (store_package_insert(db, r->sha256, r->title, r->version,
+	    r->edition, r->toc, r->bytes, r->files, now, a->id, &id,
+	    cause) == 0) {
+		xasprintf(&obj, "package:%lld", (long long)id);
+		if (audit_append(db, a, "package.import", obj, json_pack(
+		    "{s:s,s:s,s:i,s:s,s:I,s:I}", "sha256", r->sha256, "title",
+		    r->title, "version", r->version, "edition", r->edition,
+		    "bytes", (json_int_t)r->bytes, "files",
+		    (json_int_t)r->files), now, cause) == 0)
+			rc = ERR_OK;
+		free(obj);
+	}
+	if (rc != ERR_OK && moved)
+		pkg_rmtree(final);
+	free(final);
 	return (rc);
 }
