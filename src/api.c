@@ -64,6 +64,45 @@ api_content(struct req *req)
 	free(root);
 }
 
+void
+api_packages(struct req *req)
+{
+	json_t	*list;
+	char	*cause;
+
+	if (store_package_list(server_db(req->srv), &list, &cause) != 0) {
+		http_fail(req, ERR_INTERNAL, cause);
+		free(cause);
+		return;
+	}
+	http_reply_json(req, 200, list);
+}
+
+/* A package and its table of contents, for the player. */
+void
+api_package_get(struct req *req)
+{
+	const char	*p = http_param(req, 0);
+	json_t		*pkg;
+	char		*cause, *end;
+	long long	 id;
+	int		 rc;
+
+	id = strtoll(p, &end, 10);
+	if (*p == '\0' || *end != '\0' || id <= 0) {
+		http_error(req, 404, NULL, "Paquet inconnu.");
+		return;
+	}
+	rc = store_package_get(server_db(req->srv), id, &pkg, &cause);
+	if (rc == -1) {
+		http_fail(req, ERR_INTERNAL, cause);
+		free(cause);
+	} else if (rc == 0)
+		http_error(req, 404, NULL, "Paquet inconnu.");
+	else
+		http_reply_json(req, 200, pkg);
+}
+
 struct api_probe {
 	struct req	*req;
 	char		*key;

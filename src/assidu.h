@@ -276,6 +276,8 @@ int		 store_package_insert(struct db *, const char *, const char *,
 		     int, const char *, const char *, int64_t, int64_t,
 		     int64_t, int64_t, int64_t *, char **);
 int		 store_package_exists(struct db *, const char *, char **);
+int		 store_package_list(struct db *, json_t **, char **);
+int		 store_package_get(struct db *, int64_t, json_t **, char **);
 int		 store_audit_last(struct db *, char **, char **);
 int		 store_audit_insert(struct db *, const struct audit_row *,
 		     char **);
@@ -449,6 +451,8 @@ void		 content_serve(struct req *, const char *, const char *,
 void		 api_healthz(struct req *);
 void		 api_www(struct req *);
 void		 api_content(struct req *);
+void		 api_packages(struct req *);
+void		 api_package_get(struct req *);
 void		 api_test_probe_put(struct req *);
 void		 api_test_probe_get(struct req *);
 void		 api_test_writer(struct req *);

@@ -128,6 +128,8 @@ enum db_stmt {
 	STMT_FAILURE_CLEAR,
 	STMT_PACKAGE_INSERT,
 	STMT_PACKAGE_EXISTS,
+	STMT_PACKAGE_LIST,
+	STMT_PACKAGE_GET,
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
@@ -209,6 +211,12 @@ static const char *db_sql[STMT_COUNT] = {
 	    "bytes, files, created_at, created_by) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
 	[STMT_PACKAGE_EXISTS] = "SELECT id FROM packages WHERE sha256 = ?1",
+	[STMT_PACKAGE_LIST] =
+	    ("SELECT id, sha256, title, version, edition, bytes, files, "
+	    "created_at, manifest FROM packages ORDER BY title, id"),
+	[STMT_PACKAGE_GET] =
+	    ("SELECT id, sha256, title, version, edition, bytes, files, "
+	    "created_at, manifest FROM packages WHERE id = ?1"),
 	[STMT_AUDIT_LAST] = "SELECT hash FROM audit ORDER BY id DESC LIMIT 1",
 	[STMT_AUDIT_INSERT] =
 	    ("INSERT INTO audit (at, actor_id, actor, action, object, details, "
@@ -1024,4 +1032,61 @@ store_package_exists(struct db *db, const char *sha, char **cause)
 	if ((rc = db_row(db, s, cause)) == 1)
 		sqlite3_reset(s);
 	return (rc);
+}
+
+/* A package row as clients see it; with its table of contents if toc. */
+static json_t *
+db_package_row(sqlite3_stmt *s, int toc)
+{
+	json_t	*j, *m;
+
+	j = json_pack("{s:I,s:s,s:s,s:i,s:s,s:I,s:I,s:I}",
+	    "id", (json_int_t)sqlite3_column_int64(s, 0),
+	    "sha256", db_text(s, 1), "title", db_text(s, 2),
+	    "version", sqlite3_column_int(s, 3), "edition", db_text(s, 4),
+	    "bytes", (json_int_t)sqlite3_column_int64(s, 5),
+	    "files", (json_int_t)sqlite3_column_int64(s, 6),
+	    "created_at", (json_int_t)sqlite3_column_int64(s, 7));
+	m = json_loads(db_text(s, 8), 0, NULL);
+	if (m != NULL && toc)
+		json_object_set(j, "items", json_object_get(m, "items"));
+	json_decref(m);
+	return (j);
+}
+
+int
+store_package_list(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_PACKAGE_LIST, cause)) == NULL)
+		return (-1);
+	*out = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(*out, db_package_row(s, 0));
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return (db_fail(db, s, cause));
+	}
+	sqlite3_reset(s);
+	return (0);
+}
+
+/* 1 and the package with its table of contents, 0 when unknown, -1. */
+int
+store_package_get(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_PACKAGE_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*out = db_package_row(s, 1);
+	sqlite3_reset(s);
+	return (1);
 }

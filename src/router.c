@@ -39,6 +39,9 @@ static const struct route router_table[] = {
 	{ EVHTTP_REQ_POST, "/api/v1/invitations/accept", 0, 0,
 	    api_auth_invitation_accept },
 
+	{ EVHTTP_REQ_GET, "/api/v1/packages", 0, ROLE_STAFF, api_packages },
+	{ EVHTTP_REQ_GET, "/api/v1/packages/:id", 0, ROLE_ANY,
+	    api_package_get },
 	{ EVHTTP_REQ_GET, "/content/:sha/*", 0, ROLE_ANY, api_content },
 
 	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST, 0,
