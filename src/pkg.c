@@ -382,7 +382,13 @@ pkg_prepare(const char *data_dir, const char *zip_path, const char *title,
 		return (ERR_INVALID);
 	if ((za = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS,
 	    &zerr)) == NULL) {
-		pkg_fail(cause, "ce fichier n'est pas une archive zip valide");
+		/* libzip refuses duplicate names itself. */
+		if (zerr == ZIP_ER_EXISTS)
+			pkg_fail(cause, "le paquet contient une entrée en "
+			    "double");
+		else
+			pkg_fail(cause, "ce fichier n'est pas une archive zip "
+			    "valide");
 		return (ERR_INVALID);
 	}
 	if (pkg_check_entries(za, &names, &n, cause) != 0 ||
