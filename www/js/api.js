@@ -75,9 +75,11 @@ export function safeSuite(value) {
 	}
 }
 
+// Back to the same page after login, query included (a player's package);
+// never the fragment, which may hold a token.
 export function loginUrl() {
 	return "/login.html?suite=" +
-	    encodeURIComponent(window.location.pathname);
+	    encodeURIComponent(window.location.pathname + window.location.search);
 }
 
 // The page cannot be used without a session: a 401 goes to the login form.
