@@ -587,6 +587,8 @@ main(int argc, char **argv)
 		return (2);
 	}
 
+	manifest_init();
+
 	/* Defaults, then the file, then the command line. */
 	config_init(&cfg);
 	if (conf == NULL && access(ASSIDU_SYSCONF_FILE, R_OK) == 0)

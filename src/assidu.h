@@ -180,6 +180,7 @@ struct manifest {
 };
 int		 manifest_parse(const char *, size_t, struct manifest **,
 		     char **);
+void		 manifest_init(void);
 void		 manifest_free(struct manifest *);
 size_t		 manifest_launchable(const struct manifest *);
 json_t		*manifest_json(const struct manifest *);
@@ -275,7 +276,8 @@ int		 store_failure_clear(struct db *, const char *, char **);
 int		 store_package_insert(struct db *, const char *, const char *,
 		     int, const char *, const char *, int64_t, int64_t,
 		     int64_t, int64_t, int64_t *, char **);
-int		 store_package_exists(struct db *, const char *, char **);
+int		 store_package_exists(struct db *, const char *, int64_t *,
+		     char **);
 int		 store_package_list(struct db *, json_t **, char **);
 int		 store_package_get(struct db *, int64_t, json_t **, char **);
 int		 store_audit_last(struct db *, char **, char **);
@@ -354,6 +356,7 @@ int		 auth_session_close(struct db *, const struct actor *,
 /* pkg.c */
 struct pkg_result {
 	char		 sha256[65];
+	int64_t		 id;		/* set by pkg_commit */
 	int		 already;	/* same bytes imported before */
 	int		 scos;
 	enum scorm_version version;
@@ -453,6 +456,9 @@ void		 api_www(struct req *);
 void		 api_content(struct req *);
 void		 api_packages(struct req *);
 void		 api_package_get(struct req *);
+void		 api_upload_new(struct req *);
+void		 api_upload_put(struct req *);
+void		 api_upload_import(struct req *);
 void		 api_test_probe_put(struct req *);
 void		 api_test_probe_get(struct req *);
 void		 api_test_writer(struct req *);

@@ -1019,9 +1019,10 @@ store_package_insert(struct db *db, const char *sha, const char *title,
 	return (0);
 }
 
-/* 1 when a package with these bytes is known, 0 when not, -1. */
+/* 1 and its id when a package with these bytes is known, 0 when not. */
 int
-store_package_exists(struct db *db, const char *sha, char **cause)
+store_package_exists(struct db *db, const char *sha, int64_t *id,
+    char **cause)
 {
 	sqlite3_stmt	*s;
 	int		 rc;
@@ -1029,8 +1030,10 @@ store_package_exists(struct db *db, const char *sha, char **cause)
 	if ((s = db_stmt(db, STMT_PACKAGE_EXISTS, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(s, 1, sha, -1, SQLITE_TRANSIENT);
-	if ((rc = db_row(db, s, cause)) == 1)
+	if ((rc = db_row(db, s, cause)) == 1) {
+		*id = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
+	}
 	return (rc);
 }
 

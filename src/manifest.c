@@ -437,6 +437,13 @@ mf_walk(struct mf_state *st, xmlDocPtr doc)
 	return (0);
 }
 
+/* Once, on the main thread, before workers parse manifests. */
+void
+manifest_init(void)
+{
+	xmlInitParser();
+}
+
 int
 manifest_parse(const char *buf, size_t len, struct manifest **out,
     char **cause)

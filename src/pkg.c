@@ -467,7 +467,7 @@ pkg_commit(struct db *db, const struct actor *a, const char *data_dir,
 	int64_t	 id, now = clock_now_ms();
 	int	 rc, moved = 0;
 
-	if ((rc = store_package_exists(db, r->sha256, cause)) == -1)
+	if ((rc = store_package_exists(db, r->sha256, &r->id, cause)) == -1)
 		return (ERR_INTERNAL);
 	if (rc == 1) {
 		r->already = 1;
@@ -487,8 +487,9 @@ pkg_commit(struct db *db, const struct actor *a, const char *data_dir,
 	}
 	rc = ERR_INTERNAL;
 	if (store_package_insert(db, r->sha256, r->title, r->version,
-	    r->edition, r->toc, r->bytes, r->files, now, a->id, &id,
+	    r->edition, r->toc, r->bytes, r->files, now, a->id, &r->id,
 	    cause) == 0) {
+		id = r->id;
 		xasprintf(&obj, "package:%lld", (long long)id);
 		if (audit_append(db, a, "package.import", obj, json_pack(
 		    "{s:s,s:s,s:i,s:s,s:I,s:I}", "sha256", r->sha256, "title",

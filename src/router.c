@@ -42,6 +42,11 @@ static const struct route router_table[] = {
 	{ EVHTTP_REQ_GET, "/api/v1/packages", 0, ROLE_STAFF, api_packages },
 	{ EVHTTP_REQ_GET, "/api/v1/packages/:id", 0, ROLE_ANY,
 	    api_package_get },
+	{ EVHTTP_REQ_POST, "/api/v1/uploads", 0, ROLE_ADMIN, api_upload_new },
+	{ EVHTTP_REQ_PUT, "/api/v1/uploads/:id", 0, ROLE_ADMIN,
+	    api_upload_put },
+	{ EVHTTP_REQ_POST, "/api/v1/uploads/:id/import", 0, ROLE_ADMIN,
+	    api_upload_import },
 	{ EVHTTP_REQ_GET, "/content/:sha/*", 0, ROLE_ANY, api_content },
 
 	{ EVHTTP_REQ_POST, "/api/v1/test/probe", ROUTE_TEST, 0,
