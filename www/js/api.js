@@ -125,17 +125,22 @@ function defaultMessage(status) {
 	return "La demande n'a pas abouti (erreur " + status + ").";
 }
 
-async function send(method, path, body) {
+// raw: extra headers, and body sent as is (a Blob, bytes) instead of JSON.
+async function send(method, path, body, raw) {
 	const headers = { Accept: "application/json" };
 	const init = { method, headers, credentials: "same-origin",
 	    cache: "no-store" };
 	if (method !== "GET" && method !== "HEAD") {
-		headers["Content-Type"] = "application/json";
+		headers["Content-Type"] = raw ? "application/octet-stream" :
+		    "application/json";
 		const token = csrf();
 		if (token)
 			headers["X-CSRF-Token"] = token;
-		init.body = JSON.stringify(body === undefined ? {} : body);
+		init.body = raw ? body : JSON.stringify(body === undefined ? {} :
+		    body);
 	}
+	if (raw)
+		Object.assign(headers, raw);
 	let res;
 	try {
 		res = await fetch(path, init);
@@ -155,16 +160,27 @@ async function send(method, path, body) {
 }
 
 // api("POST", "/api/v1/users", {...}) resolves with the parsed JSON body.
-export async function api(method, path, body) {
+export function api(method, path, body) {
+	return request(method, path, body, null);
+}
+
+// Like api() but the body is sent as is (application/octet-stream unless
+// headers say otherwise), with extra headers. An error keeps the response
+// headers in err.headers (an upload's 409 says where to resume).
+export function apiRaw(method, path, body, headers) {
+	return request(method, path, body, headers || {});
+}
+
+async function request(method, path, body, raw) {
 	method = method.toUpperCase();
-	let { res, data } = await send(method, path, body);
+	let { res, data } = await send(method, path, body, raw);
 	// A token that changed under us (new login in another tab, storage
 	// cleared): fetch the session's token once and try again.
 	if (res.status === 403 && data?.error?.code === "csrf" &&
 	    method !== "GET") {
 		const user = await me(true);
 		if (user)
-			({ res, data } = await send(method, path, body));
+			({ res, data } = await send(method, path, body, raw));
 	}
 	if (res.ok) {
 		if (data && typeof data.csrf === "string")
@@ -172,6 +188,7 @@ export async function api(method, path, body) {
 		return data;
 	}
 	const err = new ApiError(res.status, data, res.headers);
+	err.headers = res.headers;
 	if (res.status === 401 && loginRequired) {
 		goLogin();
 		// Let the page keep waiting quietly while the browser leaves.

@@ -31,6 +31,7 @@ async function showUser(user) {
 	$("chargement").hidden = true;
 	$("infos").hidden = false;
 	$("lien-comptes").hidden = !STAFF_ROLES.includes(user.role);
+	$("lien-paquets").hidden = user.role !== "admin";
 }
 
 formMdp.addEventListener("submit", async (ev) => {
