@@ -5,14 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser } from '../lib/browser.mjs';
+import { axeViolations, launchBrowser, watchedPage } from '../lib/browser.mjs';
 import { BIN, startDaemon } from '../lib/daemon.mjs';
 
-const AXE = path.join(path.dirname(createRequire(import.meta.url)
-  .resolve('axe-core')), 'axe.min.js');
 
 const ADMIN = { email: 'admin@assidu.test', name: 'Claire Dubois',
   role: 'admin', password: 'correct horse battery staple' };
@@ -66,18 +63,6 @@ async function browser(opts) {
   return b;
 }
 
-// A page that records script errors and Content-Security-Policy refusals:
-// the pages must work under the server's strict CSP.
-async function watchedPage(b) {
-  const page = await b.newPage();
-  page.problems = [];
-  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (/Content Security Policy|Refused to/i.test(msg.text()))
-      page.problems.push(`console: ${msg.text()}`);
-  });
-  return page;
-}
 
 async function login(page, u) {
   if (!page.url().includes('/login.html'))
@@ -87,15 +72,6 @@ async function login(page, u) {
   await page.getByRole('button', { name: 'Se connecter' }).click();
 }
 
-async function axeViolations(page) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact,
-      help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 test('an admin creates a learner and the invitation link lets them in', T, async () => {
   const b = await browser();

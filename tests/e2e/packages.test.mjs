@@ -6,16 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser } from '../lib/browser.mjs';
+import { axeViolations, launchBrowser, watchedPage } from '../lib/browser.mjs';
 import { BIN, startDaemon } from '../lib/daemon.mjs';
 import { buildCorpus, validPackage } from '../data/hostile.mjs';
 
-const AXE = path.join(path.dirname(createRequire(import.meta.url)
-  .resolve('axe-core')), 'axe.min.js');
 const T = { timeout: 60000 };
 const ADMIN = { email: 'admin@assidu.test', name: 'Claire Dubois', role: 'admin',
   password: 'correct horse battery staple' };
@@ -67,17 +64,6 @@ async function browser(opts) {
   return b;
 }
 
-// Records script errors and Content-Security-Policy refusals.
-async function watchedPage(b) {
-  const page = await b.newPage();
-  page.problems = [];
-  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (/Content Security Policy|Refused to/i.test(msg.text()))
-      page.problems.push(`console: ${msg.text()}`);
-  });
-  return page;
-}
 
 async function login(page, u) {
   await page.goto(daemon.url + '/login.html');
@@ -95,15 +81,6 @@ async function importFile(page, file) {
   return msg;
 }
 
-async function axeViolations(page) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact,
-      help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 test('an admin uploads a package, sees it listed and opens it in the player', T, async () => {
   const b = await browser();

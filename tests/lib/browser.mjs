@@ -2,6 +2,7 @@
 // Playwright never downloads a browser here: we always use /usr/bin/chromium.
 
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -54,4 +55,33 @@ export async function launchBrowser(opts = {}) {
       }
     },
   };
+}
+
+// Shared by the browser tests.
+
+const AXE = path.join(path.dirname(createRequire(import.meta.url)
+  .resolve('axe-core')), 'axe.min.js');
+
+// A page that records script errors and Content-Security-Policy refusals
+// in page.problems, for tests to assert it stays empty.
+export async function watchedPage(b) {
+  const page = await b.newPage();
+  page.problems = [];
+  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text()))
+      page.problems.push(`console: ${msg.text()}`);
+  });
+  return page;
+}
+
+// axe-core's serious and critical violations on the page as it is now.
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact,
+      help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
