@@ -76,15 +76,12 @@ api_content(struct req *req)
 void
 api_packages(struct req *req)
 {
-	json_t	*list;
-	char	*cause;
+	json_t	*list = NULL;
+	char	*cause = NULL;
+	int	 rc;
 
-	if (store_package_list(server_db(req->srv), &list, &cause) != 0) {
-		http_fail(req, ERR_INTERNAL, cause);
-		free(cause);
-		return;
-	}
-	http_reply_json(req, 200, list);
+	rc = store_package_list(server_db(req->srv), &list, &cause);
+	http_reply_read(req, rc, list, cause);
 }
 
 /* A package and its table of contents, for the player. */

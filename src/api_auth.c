@@ -515,15 +515,12 @@ api_auth_me_password(struct req *req)
 void
 api_auth_opcas(struct req *req)
 {
-	json_t	*list;
-	char	*cause;
+	json_t	*list = NULL;
+	char	*cause = NULL;
+	int	 rc;
 
-	if (store_opca_list(server_db(req->srv), &list, &cause) != 0) {
-		http_fail(req, ERR_INTERNAL, cause);
-		free(cause);
-		return;
-	}
-	http_reply_json(req, 200, list);
+	rc = store_opca_list(server_db(req->srv), &list, &cause);
+	http_reply_read(req, rc, list, cause);
 }
 
 /* Users. */
@@ -531,16 +528,12 @@ api_auth_opcas(struct req *req)
 void
 api_auth_users(struct req *req)
 {
-	json_t	*list;
-	char	*cause;
+	json_t	*list = NULL;
+	char	*cause = NULL;
+	int	 rc;
 
-	if (store_user_list(server_db(req->srv), &req->actor, &list,
-	    &cause) != 0) {
-		http_fail(req, ERR_INTERNAL, cause);
-		free(cause);
-		return;
-	}
-	http_reply_json(req, 200, list);
+	rc = store_user_list(server_db(req->srv), &req->actor, &list, &cause);
+	http_reply_read(req, rc, list, cause);
 }
 
 void

@@ -440,6 +440,7 @@ void		 http_error(struct req *, int, const char *, const char *, ...)
 		     printflike(4, 5);
 void		 http_hold(struct req *);
 void		 http_fail(struct req *, int, const char *);
+void		 http_reply_read(struct req *, int, json_t *, char *);
 const char	*http_peer(struct req *);
 char		*http_origin(struct req *);
 int		 http_is_tls(struct req *);

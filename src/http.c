@@ -345,6 +345,18 @@ http_is_tls(struct req *req)
 	return (server_tls(req->srv));
 }
 
+/* Answer a store read: 200 with its JSON, or 500 with the cause logged. */
+void
+http_reply_read(struct req *req, int rc, json_t *j, char *cause)
+{
+	if (rc != 0) {
+		http_fail(req, ERR_INTERNAL, cause);
+		free(cause);
+		return;
+	}
+	http_reply_json(req, 200, j);
+}
+
 /* Answer a service error code (ERR_*) with its status and French cause. */
 void
 http_fail(struct req *req, int code, const char *cause)
