@@ -116,6 +116,25 @@ test('an admin uploads a package, sees it listed and opens it in the player', T,
   await b.close();
 });
 
+test('a package larger than one piece goes up in several PUTs', T, async () => {
+  const { randomBytes } = await import('node:crypto');
+  const b = await browser();
+  const page = await watchedPage(b);
+  await login(page, ADMIN);
+  await page.goto(daemon.url + '/admin/paquets.html');
+  await page.getByRole('heading', { name: 'Importer un paquet' }).waitFor();
+  const zip = path.join(dir, 'gros-2004.zip');
+  fs.writeFileSync(zip, validPackage('2004', { extra: [
+    { name: 'commun/video.bin', data: randomBytes(2600 * 1024), method: 'store' }] }));
+  const since = daemon.log().length;
+  const msg = await importFile(page, zip);
+  assert.match(await msg.textContent(), /^Paquet importé : .+ \(SCORM 2004 4th Edition\)\.$/,
+    await msg.textContent());
+  const puts = daemon.log().slice(since).match(/method=PUT path=\/api\/v1\/uploads\/\S+ status=200/g);
+  assert.ok(puts && puts.length >= 3, `only ${puts?.length} pieces`);
+  assert.deepEqual(page.problems, []);
+});
+
 test('a zip-slip package is refused with the French reason', T, async () => {
   const corpus = buildCorpus(path.join(dir, 'corpus'));
   const slip = corpus.find((c) => c.id === 'zip-slip') ||
