@@ -133,14 +133,12 @@ void		 clock_format_iso(int64_t, char *, size_t);
 /* user.c */
 const char	*role_name(enum role);
 enum role	 role_parse(const char *);
-const char	*role_label_fr(enum role);
 void		 user_free(struct user *);
 json_t		*user_json(const struct user *);
 void		 session_free(struct session *);
 void		 user_actor(const struct user *, struct actor *);
 
 /* path.c */
-int		 path_utf8_valid(const unsigned char *);
 int		 path_check(const char *, int, char **);
 
 /* manifest.c */
@@ -372,7 +370,6 @@ int		 pkg_prepare(const char *, const char *, const char *,
 int		 pkg_commit(struct db *, const struct actor *, const char *,
 		     struct pkg_result *, char **);
 void		 pkg_result_clear(struct pkg_result *);
-int		 pkg_sha256_file(const char *, char *, char **);
 
 /* router.c */
 #define ROUTER_MAX_PARAMS 4
@@ -406,7 +403,6 @@ struct req {
 	char			 id[17];
 	int			 method;
 	char			*path;
-	struct evkeyvalq	*query;
 	const struct route	*route;
 	char			*params[ROUTER_MAX_PARAMS];
 	size_t			 nparams;
@@ -421,18 +417,14 @@ struct req {
 void		 http_dispatch(struct evhttp_request *, void *);
 const char	*http_method_name(int);
 const char	*http_param(struct req *, size_t);
-const char	*http_query(struct req *, const char *);
 const char	*http_header(struct req *, const char *);
 void		 http_set_header(struct req *, const char *, const char *);
-int		 http_wants_json(struct req *);
 json_t		*http_body_json(struct req *, char **);
 int		 http_body_form(struct req *, struct evkeyvalq *, char **);
 char		*http_cookie_get(struct req *, const char *);
 void		 http_cookie_set(struct req *, const char *, const char *, int,
 		     int);
 void		 http_reply_json(struct req *, int, json_t *);
-void		 http_reply_text(struct req *, int, const char *,
-		     const char *);
 void		 http_reply_file(struct req *, int, const char *, int, off_t,
 		     off_t);
 void		 http_reply_status(struct req *, int);

@@ -104,6 +104,7 @@ static const char http_csp[] = "default-src 'self'; script-src 'self'; "
     "form-action 'self'; base-uri 'self'; object-src 'none'";
 
 static struct evkeyvalq *http_prologue(struct req *, int, size_t);
+static int	 http_wants_json(struct req *);
 static void	 http_epilogue(struct req *);
 
 static void
@@ -113,10 +114,6 @@ http_free(struct req *req)
 
 	for (i = 0; i < req->nparams; i++)
 		free(req->params[i]);
-	if (req->query != NULL) {
-		evhttp_clear_headers(req->query);
-		free(req->query);
-	}
 	free(req->path);
 	session_free(req->sess);
 	free(req);
@@ -401,21 +398,6 @@ http_param(struct req *req, size_t i)
 	return (i < req->nparams ? req->params[i] : NULL);
 }
 
-const char *
-http_query(struct req *req, const char *name)
-{
-	const char	*q;
-
-	if (req->query == NULL) {
-		req->query = xcalloc(1, sizeof *req->query);
-		TAILQ_INIT(req->query);
-		q = evhttp_uri_get_query(
-		    evhttp_request_get_evhttp_uri(req->ev));
-		if (q != NULL && evhttp_parse_query_str(q, req->query) != 0)
-			evhttp_clear_headers(req->query);
-	}
-	return (evhttp_find_header(req->query, name));
-}
 
 const char *
 http_header(struct req *req, const char *name)
@@ -431,7 +413,7 @@ http_set_header(struct req *req, const char *name, const char *value)
 	    value);
 }
 
-int
+static int
 http_wants_json(struct req *req)
 {
 	const char	*accept;
@@ -591,18 +573,6 @@ http_reply_json(struct req *req, int status, json_t *j)
 	evbuffer_free(buf);
 }
 
-void
-http_reply_text(struct req *req, int status, const char *ctype,
-    const char *body)
-{
-	struct evbuffer	*buf;
-
-	buf = evbuffer_new();
-	evbuffer_add(buf, body, strlen(body));
-	http_set_header(req, "Content-Type", ctype);
-	http_send(req, status, buf);
-	evbuffer_free(buf);
-}
 
 /*
  * Send size bytes of fd from offset; takes fd. libevent only uses sendfile

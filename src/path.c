@@ -11,7 +11,7 @@
 #include "assidu.h"
 
 /* Strict UTF-8: no overlong forms (%c0%ae is not '.'), no surrogates. */
-int
+static int
 path_utf8_valid(const unsigned char *s)
 {
 	unsigned int	 c;

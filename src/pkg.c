@@ -43,7 +43,7 @@ pkg_fail(char **cause, const char *fmt, ...)
 	return (-1);
 }
 
-int
+static int
 pkg_sha256_file(const char *path, char *hex, char **cause)
 {
 	unsigned char	 buf[65536], md[32];

@@ -9,12 +9,11 @@
 static const struct {
 	enum role	 role;
 	const char	*name;
-	const char	*fr;
 } roles[] = {
-	{ ROLE_LEARNER, "learner", "Apprenant·e" },
-	{ ROLE_ADVISER, "adviser", "Conseiller·ère OPCA" },
-	{ ROLE_FUNDER, "funder", "Financeur / contrôle" },
-	{ ROLE_ADMIN, "admin", "Administration" },
+	{ ROLE_LEARNER, "learner" },
+	{ ROLE_ADVISER, "adviser" },
+	{ ROLE_FUNDER, "funder" },
+	{ ROLE_ADMIN, "admin" },
 };
 
 const char *
@@ -29,17 +28,6 @@ role_name(enum role r)
 	return ("none");
 }
 
-const char *
-role_label_fr(enum role r)
-{
-	size_t	 i;
-
-	for (i = 0; i < nitems(roles); i++) {
-		if (roles[i].role == r)
-			return (roles[i].fr);
-	}
-	return ("Aucun rôle");
-}
 
 enum role
 role_parse(const char *s)

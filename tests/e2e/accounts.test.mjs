@@ -10,7 +10,6 @@ import { after, before, test } from 'node:test';
 import { axeViolations, launchBrowser, watchedPage } from '../lib/browser.mjs';
 import { BIN, startDaemon } from '../lib/daemon.mjs';
 
-
 const ADMIN = { email: 'admin@assidu.test', name: 'Claire Dubois',
   role: 'admin', password: 'correct horse battery staple' };
 const LEARNER = { email: 'lea.martin@example.test', name: 'Léa Martin',
@@ -63,7 +62,6 @@ async function browser(opts) {
   return b;
 }
 
-
 async function login(page, u) {
   if (!page.url().includes('/login.html'))
     await page.goto(daemon.url + '/login.html');
@@ -71,7 +69,6 @@ async function login(page, u) {
   await page.getByLabel('Mot de passe', { exact: true }).fill(u.password);
   await page.getByRole('button', { name: 'Se connecter' }).click();
 }
-
 
 test('an admin creates a learner and the invitation link lets them in', T, async () => {
   const b = await browser();

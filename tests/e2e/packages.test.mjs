@@ -64,7 +64,6 @@ async function browser(opts) {
   return b;
 }
 
-
 async function login(page, u) {
   await page.goto(daemon.url + '/login.html');
   await page.getByLabel('Adresse e-mail', { exact: true }).fill(u.email);
@@ -80,7 +79,6 @@ async function importFile(page, file) {
   await page.locator('#message-import.ok, #message-import.error').waitFor();
   return msg;
 }
-
 
 test('an admin uploads a package, sees it listed and opens it in the player', T, async () => {
   const b = await browser();
