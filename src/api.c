@@ -209,6 +209,38 @@ api_test_writer(struct req *req)
 }
 
 /*
+ * POST /api/v1/test/clock {"advance_ms": N} or {"offset_ms": N}: moves the
+ * server's clock for the tests of time rules. Test mode only.
+ */
+void
+api_test_clock(struct req *req)
+{
+	json_t	*body, *adv, *off;
+	char	*cause;
+
+	if ((body = http_body_json(req, &cause)) == NULL) {
+		http_error(req, 400, "bad_json", "%s", cause);
+		free(cause);
+		return;
+	}
+	adv = json_object_get(body, "advance_ms");
+	off = json_object_get(body, "offset_ms");
+	if (json_is_integer(adv))
+		clock_set_offset(clock_offset() + json_integer_value(adv));
+	else if (json_is_integer(off))
+		clock_set_offset(json_integer_value(off));
+	else {
+		json_decref(body);
+		http_error(req, 422, NULL, "advance_ms ou offset_ms attendu.");
+		return;
+	}
+	json_decref(body);
+	http_reply_json(req, 200, json_pack("{s:I,s:I}", "now",
+	    (json_int_t)clock_now_ms(), "offset_ms",
+	    (json_int_t)clock_offset()));
+}
+
+/*
  * Package uploads, in pieces: evhttp 2.1 has one body limit for every
  * route, and it stays small (max_body_size), so a package arrives as a
  * series of PUTs appended to DATA/tmp/upload-ID.zip, each saying at which

@@ -42,6 +42,12 @@ static int	cmd_config(struct config *, int, char **);
 static int	cmd_user(struct config *, int, char **);
 static int	cmd_audit(struct config *, int, char **);
 static int	cmd_import(struct config *, int, char **);
+static int	cmd_course(struct config *, int, char **);
+static int	cmd_cohort(struct config *, int, char **);
+static int	cmd_company(struct config *, int, char **);
+static int	cmd_enrol(struct config *, int, char **);
+static int	cmd_attend(struct config *, int, char **);
+static int	cmd_datamodel(struct config *, int, char **);
 static int	cmd_version(struct config *, int, char **);
 static int	cmd_help(struct config *, int, char **);
 
@@ -58,6 +64,34 @@ static const struct cmd cmds[] = {
 	    "manage accounts" },
 	{ "import", cmd_import, "import FILE.zip [--title TITLE]",
 	    "import a SCORM 1.2 or 2004 package" },
+	{ "course", cmd_course, "course add --code CODE --title TITLE\n"
+	    "  course list | course show COURSE\n"
+	    "  course track COURSE --opca CODE [--title TITLE]\n"
+	    "  course unit add COURSE --track commun|OPCA --week N "
+	    "--package ID|SHA256\n"
+	    "      [--item ITEM] [--position N] [--minutes N] [--title TITLE]\n"
+	    "  course unit set UNIT [--minutes N] [--title TITLE]\n"
+	    "  course unit delete UNIT",
+	    "build a course: tracks, weeks 1-4, units bound to SCOs" },
+	{ "cohort", cmd_cohort, "cohort add --course COURSE --name NAME "
+	    "--start DATE --end DATE\n"
+	    "      --meeting-date DATE --meeting-mode online|onsite "
+	    "[--meeting-time HH:MM]\n"
+	    "      [--meeting-place TEXT]\n"
+	    "  cohort list | cohort show COHORT",
+	    "open cohorts (sessions) and show their calendar" },
+	{ "company", cmd_company, "company add --siret SIRET --name NAME "
+	    "--headcount N\n  company list",
+	    "register companies (eligible: fewer than 250 employees)" },
+	{ "enrol", cmd_enrol, "enrol EMAIL --cohort COHORT --company SIRET "
+	    "[--name NAME] [--opca CODE]\n"
+	    "      [--company-name NAME --headcount N]\n"
+	    "  enrol --csv FILE --cohort COHORT",
+	    "enrol a learner, or every learner of a CSV file (all or none)" },
+	{ "attend", cmd_attend, "attend COHORT EMAIL present|absent",
+	    "mark attendance at a cohort's regroupement (émargement)" },
+	{ "datamodel", cmd_datamodel, "datamodel --json",
+	    "print the SCORM data model table (for www/js/cmi.js)" },
 	{ "audit", cmd_audit, "audit verify",
 	    "recompute the audit log's hash chain" },
 	{ "version", cmd_version, "version",
@@ -442,6 +476,22 @@ cmd_import(struct config *cfg, int argc, char **argv)
 }
 
 static int
+cmd_datamodel(struct config *cfg, int argc, char **argv)
+{
+	json_t	*j;
+
+	if (argc != 2 || strcmp(argv[1], "--json") != 0) {
+		fprintf(stderr, "usage: assidu datamodel --json\n");
+		return (2);
+	}
+	j = cmi_model_json();
+	json_dumpf(j, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);
+	putchar('\n');
+	json_decref(j);
+	return (0);
+}
+
+static int
 cmd_audit(struct config *cfg, int argc, char **argv)
 {
 	struct db	*db;
@@ -469,6 +519,566 @@ cmd_audit(struct config *cfg, int argc, char **argv)
 	}
 	printf("audit chain intact: %lld rows\n", (long long)rows);
 	return (0);
+}
+
+/*
+ * The course, cohorts, companies, enrolments and attendance: each change
+ * is one spoc_* call in one transaction, as the HTTP handlers make it.
+ */
+
+/* An option of a command that becomes a field of the service's request. */
+struct cmd_opt {
+	const char	*flag;
+	const char	*key;
+};
+
+static int
+cmd_opts(const char *cmd, int argc, char **argv, int first,
+    const struct cmd_opt *opts, size_t n, json_t *in)
+{
+	json_t	*v;
+	size_t	 k;
+	int	 i;
+
+	for (i = first; i < argc; i++) {
+		for (k = 0; k < n; k++) {
+			if (strcmp(argv[i], opts[k].flag) == 0)
+				break;
+		}
+		if (k == n || i + 1 >= argc) {
+			fprintf(stderr, "assidu %s: unexpected %s\n", cmd,
+			    argv[i]);
+			return (2);
+		}
+		if ((v = json_string(argv[++i])) == NULL) {
+			fprintf(stderr, "assidu %s: %s is not UTF-8\n", cmd,
+			    opts[k].flag);
+			return (2);
+		}
+		json_object_set_new(in, opts[k].key, v);
+	}
+	return (0);
+}
+
+/* Print a failure's cause (freed by the caller) and return 1. */
+static int
+cmd_fail(const char *cause)
+{
+	fprintf(stderr, "assidu: %s\n", cause != NULL ? cause : "failed");
+	return (1);
+}
+
+static const char *
+cmd_str(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return (s != NULL ? s : "-");
+}
+
+static long long
+cmd_int(json_t *o, const char *key)
+{
+	return ((long long)json_integer_value(json_object_get(o, key)));
+}
+
+static void
+cmd_course_print(json_t *c)
+{
+	json_t	*t, *w, *u;
+	size_t	 i, j, k;
+
+	printf("course %lld %s: %s\n", cmd_int(c, "id"), cmd_str(c, "code"),
+	    cmd_str(c, "title"));
+	json_array_foreach(json_object_get(c, "tracks"), i, t) {
+		printf("track %lld %s: %s\n", cmd_int(t, "id"),
+		    json_is_true(json_object_get(t, "trunk")) ? "commun" :
+		    cmd_str(t, "opca"), cmd_str(t, "title"));
+		json_array_foreach(json_object_get(t, "weeks"), j, w) {
+			printf("  week %lld\n", cmd_int(w, "week"));
+			json_array_foreach(json_object_get(w, "units"), k, u)
+				printf("    %lld. unit %lld  package %lld %s  "
+				    "%lld min  %s\n", cmd_int(u, "position"),
+				    cmd_int(u, "id"), cmd_int(u, "package_id"),
+				    cmd_str(u, "item"), cmd_int(u, "minutes"),
+				    cmd_str(u, "title"));
+		}
+	}
+}
+
+/* The unit with the highest id: the one just added. */
+static json_t *
+cmd_newest_unit(json_t *c)
+{
+	json_t	*t, *w, *u, *best = NULL;
+	size_t	 i, j, k;
+
+	json_array_foreach(json_object_get(c, "tracks"), i, t) {
+		json_array_foreach(json_object_get(t, "weeks"), j, w) {
+			json_array_foreach(json_object_get(w, "units"), k, u) {
+				if (best == NULL ||
+				    cmd_int(u, "id") > cmd_int(best, "id"))
+					best = u;
+			}
+		}
+	}
+	return (best);
+}
+
+static int
+cmd_course(struct config *cfg, int argc, char **argv)
+{
+	static const struct cmd_opt add_opts[] = {
+		{ "--code", "code" }, { "--title", "title" },
+	};
+	static const struct cmd_opt track_opts[] = {
+		{ "--opca", "opca" }, { "--title", "title" },
+	};
+	static const struct cmd_opt unit_opts[] = {
+		{ "--track", "track" }, { "--week", "week" },
+		{ "--position", "position" }, { "--package", "package" },
+		{ "--item", "item" }, { "--minutes", "minutes" },
+		{ "--title", "title" },
+	};
+	struct db	*db;
+	const char	*verb = argc > 1 ? argv[1] : "";
+	const char	*sub = argc > 2 ? argv[2] : "";
+	json_t		*in, *out = NULL, *list, *c, *u;
+	char		*cause = NULL;
+	int64_t		 id = 0, now = clock_now_ms();
+	size_t		 i;
+	int		 rc = 2;
+
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	in = json_object();
+	if (strcmp(verb, "list") == 0) {
+		if (store_course_list(db, &list, &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		json_array_foreach(list, i, c)
+			printf("%-4lld %-24s %3lld units %3lld cohorts  %s\n",
+			    cmd_int(c, "id"), cmd_str(c, "code"),
+			    cmd_int(c, "units"), cmd_int(c, "cohorts"),
+			    cmd_str(c, "title"));
+		json_decref(list);
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(verb, "add") == 0) {
+		if ((rc = cmd_opts("course add", argc, argv, 2, add_opts,
+		    nitems(add_opts), in)) != 0)
+			goto out;
+	} else if (strcmp(verb, "show") == 0 || strcmp(verb, "track") == 0) {
+		if (argc < 3)
+			goto usage;
+		if (spoc_course_find(db, argv[2], &id, &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		if (strcmp(verb, "track") == 0 && (rc = cmd_opts("course track",
+		    argc, argv, 3, track_opts, nitems(track_opts), in)) != 0)
+			goto out;
+	} else if (strcmp(verb, "unit") == 0 && argc > 3) {
+		if (strcmp(sub, "add") == 0) {
+			if (spoc_course_find(db, argv[3], &id, &cause) != 0) {
+				rc = cmd_fail(cause);
+				goto out;
+			}
+		} else if ((id = strtoll(argv[3], NULL, 10)) <= 0)
+			goto usage;
+		if ((rc = cmd_opts("course unit", argc, argv, 4, unit_opts,
+		    nitems(unit_opts), in)) != 0)
+			goto out;
+	} else
+		goto usage;
+	if (strcmp(verb, "show") == 0) {
+		if ((rc = spoc_course_get(db, id, &out, &cause)) != ERR_OK) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		cmd_course_print(out);
+		rc = 0;
+		goto out;
+	}
+	if (db_begin(db, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	if (strcmp(verb, "add") == 0)
+		rc = spoc_course_create(db, &cmd_actor, in, now, &out, &cause);
+	else if (strcmp(verb, "track") == 0)
+		rc = spoc_track_create(db, &cmd_actor, id, in, now, &out,
+		    &cause);
+	else if (strcmp(sub, "add") == 0)
+		rc = spoc_unit_add(db, &cmd_actor, id, in, now, &out, &cause);
+	else if (strcmp(sub, "set") == 0)
+		rc = spoc_unit_update(db, &cmd_actor, id, in, now, &out,
+		    &cause);
+	else if (strcmp(sub, "delete") == 0)
+		rc = spoc_unit_delete(db, &cmd_actor, id, now, &out, &cause);
+	else {
+		db_rollback(db);
+		goto usage;
+	}
+	if ((rc = cmd_transaction(db, rc, cause)) != 0)
+		goto out;
+	if (strcmp(verb, "add") == 0)
+		printf("course %lld: %s\n", cmd_int(out, "id"),
+		    cmd_str(out, "code"));
+	else if (strcmp(sub, "add") == 0 &&
+	    (u = cmd_newest_unit(out)) != NULL)
+		printf("unit %lld: week %lld, position %lld, %s\n",
+		    cmd_int(u, "id"), cmd_int(u, "week"),
+		    cmd_int(u, "position"), cmd_str(u, "title"));
+	else
+		cmd_course_print(out);
+	goto out;
+usage:
+	fprintf(stderr, "usage: assidu course add|list|show|track|unit ... "
+	    "(see assidu help)\n");
+	rc = 2;
+out:
+	free(cause);
+	json_decref(in);
+	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+static void
+cmd_cohort_print(json_t *c)
+{
+	json_t	*w, *e;
+	size_t	 i;
+
+	printf("cohort %lld: %s\ncourse %lld %s: %s\n", cmd_int(c, "id"),
+	    cmd_str(c, "name"), cmd_int(c, "course_id"),
+	    cmd_str(c, "course_code"), cmd_str(c, "course_title"));
+	printf("from %s to %s (%s)\n", cmd_str(c, "start_date"),
+	    cmd_str(c, "end_date"), cmd_str(c, "state"));
+	json_array_foreach(json_object_get(c, "weeks"), i, w)
+		printf("week %lld opens %s%s\n", cmd_int(w, "week"),
+		    cmd_str(w, "opens"), json_is_true(json_object_get(w,
+		    "open")) ? " (open)" : "");
+	printf("regroupement %s %s %s: %s\n", cmd_str(c, "meeting_date"),
+	    cmd_str(c, "meeting_time"), cmd_str(c, "meeting_mode"),
+	    cmd_str(c, "meeting_place"));
+	json_array_foreach(json_object_get(c, "enrolments"), i, e)
+		printf("enrolment %lld  %-32s %-13s %s  %s\n",
+		    cmd_int(e, "id"), cmd_str(e, "email"), cmd_str(e, "opca"),
+		    cmd_str(e, "siret"),
+		    json_is_true(json_object_get(e, "present")) ? "present" :
+		    json_is_false(json_object_get(e, "present")) ? "absent" :
+		    "");
+}
+
+static int
+cmd_cohort(struct config *cfg, int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{ "--course", "course" }, { "--name", "name" },
+		{ "--start", "start" }, { "--end", "end" },
+		{ "--meeting-date", "meeting_date" },
+		{ "--meeting-time", "meeting_time" },
+		{ "--meeting-mode", "meeting_mode" },
+		{ "--meeting-place", "meeting_place" },
+	};
+	struct db	*db;
+	const char	*verb = argc > 1 ? argv[1] : "";
+	json_t		*in, *out = NULL, *c;
+	char		*cause = NULL;
+	int64_t		 id, now = clock_now_ms();
+	size_t		 i;
+	int		 rc;
+
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	in = json_object();
+	if (strcmp(verb, "list") == 0) {
+		if ((rc = spoc_cohort_list(db, &cmd_actor, now, &out,
+		    &cause)) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		json_array_foreach(out, i, c)
+			printf("%-4lld %s %s %-8s %4lld enrolled  %s  (%s)\n",
+			    cmd_int(c, "id"), cmd_str(c, "start_date"),
+			    cmd_str(c, "end_date"), cmd_str(c, "state"),
+			    cmd_int(c, "enrolled"), cmd_str(c, "name"),
+			    cmd_str(c, "course_code"));
+	} else if (strcmp(verb, "show") == 0 && argc == 3) {
+		if (spoc_cohort_find(db, argv[2], &id, &cause) != 0 ||
+		    spoc_cohort_get(db, &cmd_actor, id, now, &out,
+		    &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		cmd_cohort_print(out);
+		rc = 0;
+	} else if (strcmp(verb, "add") == 0) {
+		if ((rc = cmd_opts("cohort add", argc, argv, 2, opts,
+		    nitems(opts), in)) != 0)
+			goto out;
+		if (db_begin(db, &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		rc = spoc_cohort_create(db, &cmd_actor, in, now, &out, &cause);
+		if ((rc = cmd_transaction(db, rc, cause)) == 0)
+			printf("cohort %lld: %s (%s to %s)\n",
+			    cmd_int(out, "id"), cmd_str(out, "name"),
+			    cmd_str(out, "start_date"),
+			    cmd_str(out, "end_date"));
+	} else {
+		fprintf(stderr, "usage: assidu cohort add|list|show ... "
+		    "(see assidu help)\n");
+		rc = 2;
+	}
+out:
+	free(cause);
+	json_decref(in);
+	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+static int
+cmd_company(struct config *cfg, int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{ "--siret", "siret" }, { "--name", "name" },
+		{ "--headcount", "headcount" },
+	};
+	struct db	*db;
+	const char	*verb = argc > 1 ? argv[1] : "";
+	json_t		*in, *out = NULL, *c;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	in = json_object();
+	if (strcmp(verb, "list") == 0) {
+		if (store_company_list(db, &out, &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		json_array_foreach(out, i, c)
+			printf("%-4lld %s %5lld  %s\n", cmd_int(c, "id"),
+			    cmd_str(c, "siret"), cmd_int(c, "headcount"),
+			    cmd_str(c, "name"));
+		rc = 0;
+	} else if (strcmp(verb, "add") == 0) {
+		if ((rc = cmd_opts("company add", argc, argv, 2, opts,
+		    nitems(opts), in)) != 0)
+			goto out;
+		if (db_begin(db, &cause) != 0) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+		rc = spoc_company_create(db, &cmd_actor, in, clock_now_ms(),
+		    &out, &cause);
+		if ((rc = cmd_transaction(db, rc, cause)) == 0)
+			printf("company %lld: %s %s\n", cmd_int(out, "id"),
+			    cmd_str(out, "siret"), cmd_str(out, "name"));
+	} else {
+		fprintf(stderr, "usage: assidu company add|list ... "
+		    "(see assidu help)\n");
+		rc = 2;
+	}
+out:
+	free(cause);
+	json_decref(in);
+	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+/* A whole file in memory (a CSV of learners: small). */
+static char *
+cmd_slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf = NULL;
+	size_t	 size = 0, n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "assidu: %s: %s\n", path, strerror(errno));
+		return (NULL);
+	}
+	*len = 0;
+	for (;;) {
+		if (*len + 65536 + 1 > size) {
+			size = size == 0 ? 65536 + 1 : size * 2;
+			buf = xreallocarray(buf, 1, size);
+		}
+		n = fread(buf + *len, 1, size - *len - 1, f);
+		*len += n;
+		if (n == 0 || *len > 64 * 1024 * 1024)
+			break;
+	}
+	if (ferror(f) || *len > 64 * 1024 * 1024) {
+		fprintf(stderr, "assidu: %s: %s\n", path, ferror(f) ?
+		    strerror(errno) : "too large");
+		fclose(f);
+		free(buf);
+		return (NULL);
+	}
+	fclose(f);
+	buf[*len] = '\0';
+	return (buf);
+}
+
+static void
+cmd_report_print(json_t *r)
+{
+	json_t	*x;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(r, "errors"), i, x) {
+		if (json_is_integer(json_object_get(x, "line")))
+			fprintf(stderr, "line %lld", cmd_int(x, "line"));
+		else
+			fprintf(stderr, "file");
+		if (json_is_string(json_object_get(x, "column")))
+			fprintf(stderr, ", column %s", cmd_str(x, "column"));
+		fprintf(stderr, ": %s\n", cmd_str(x, "message"));
+	}
+	json_array_foreach(json_object_get(r, "results"), i, x)
+		printf("line %lld: %s %s%s\n", cmd_int(x, "line"),
+		    cmd_str(x, "email"), strcmp(cmd_str(x, "status"),
+		    "already") == 0 ? "already enrolled" : "enrolled",
+		    json_is_true(json_object_get(x, "account_created")) ?
+		    " (account created)" : "");
+	json_array_foreach(json_object_get(r, "ignored_columns"), i, x)
+		printf("column ignored: %s\n", json_string_value(x));
+}
+
+static int
+cmd_enrol(struct config *cfg, int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{ "--cohort", "cohort" }, { "--company", "siret" },
+		{ "--name", "name" }, { "--opca", "opca" },
+		{ "--company-name", "company" },
+		{ "--headcount", "headcount" }, { "--csv", "csv" },
+	};
+	struct db	*db;
+	json_t		*in, *out = NULL;
+	const char	*csv, *cohort;
+	char		*cause = NULL, *buf = NULL;
+	size_t		 len;
+	int64_t		 id;
+	int		 rc, first = argc > 1 && argv[1][0] != '-' ? 2 : 1;
+
+	in = json_object();
+	if (first == 2)
+		json_object_set_new(in, "email", json_string(argv[1]));
+	if ((rc = cmd_opts("enrol", argc, argv, first, opts, nitems(opts),
+	    in)) != 0) {
+		json_decref(in);
+		return (rc);
+	}
+	csv = json_string_value(json_object_get(in, "csv"));
+	cohort = json_string_value(json_object_get(in, "cohort"));
+	if (cohort == NULL || (csv == NULL) == (first == 1)) {
+		fprintf(stderr, "usage: assidu enrol EMAIL --cohort COHORT "
+		    "--company SIRET ..., or assidu enrol --csv FILE --cohort "
+		    "COHORT\n");
+		json_decref(in);
+		return (2);
+	}
+	if (csv != NULL && (buf = cmd_slurp(csv, &len)) == NULL) {
+		json_decref(in);
+		return (1);
+	}
+	if ((db = cmd_open(cfg)) == NULL) {
+		free(buf);
+		json_decref(in);
+		return (1);
+	}
+	if (spoc_cohort_find(db, cohort, &id, &cause) != 0 ||
+	    db_begin(db, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	if (csv != NULL)
+		rc = spoc_enrol_csv(db, &cmd_actor, id, buf, len,
+		    clock_now_ms(), &out, &cause);
+	else
+		rc = spoc_enrol(db, &cmd_actor, id, in, clock_now_ms(), &out,
+		    &cause);
+	if (out != NULL && csv != NULL)
+		cmd_report_print(out);
+	if ((rc = cmd_transaction(db, rc, cause)) != 0)
+		goto out;
+	if (csv == NULL)
+		printf("%s enrolled in cohort %lld (enrolment %lld)%s\n",
+		    cmd_str(out, "email"), (long long)id,
+		    cmd_int(out, "enrolment_id"), json_is_true(json_object_get(
+		    out, "account_created")) ? ", account created" : "");
+	else
+		printf("%lld enrolled, %lld already enrolled, %lld accounts "
+		    "created\n", cmd_int(out, "enrolled"),
+		    cmd_int(out, "already"), cmd_int(out, "accounts_created"));
+out:
+	free(cause);
+	free(buf);
+	json_decref(in);
+	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+static int
+cmd_attend(struct config *cfg, int argc, char **argv)
+{
+	struct db	*db;
+	struct user	*u = NULL;
+	json_t		*in = NULL, *out = NULL;
+	char		*cause = NULL;
+	int64_t		 id, eid;
+	int		 rc, present;
+
+	if (argc != 4 || (strcmp(argv[3], "present") != 0 &&
+	    strcmp(argv[3], "absent") != 0)) {
+		fprintf(stderr, "usage: assidu attend COHORT EMAIL "
+		    "present|absent\n");
+		return (2);
+	}
+	present = strcmp(argv[3], "present") == 0;
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	if (spoc_cohort_find(db, argv[1], &id, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	if (store_user_by_email(db, argv[2], &u, &cause) != 1 ||
+	    store_enrolment_find(db, id, u->id, &eid, &cause) != 1) {
+		rc = cmd_fail(cause != NULL ? cause : "not enrolled in this "
+		    "cohort");
+		goto out;
+	}
+	in = json_pack("{s:[{s:I,s:b}]}", "marks", "enrolment",
+	    (json_int_t)eid, "present", present);
+	if (db_begin(db, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	rc = spoc_attendance_mark(db, &cmd_actor, id, in, clock_now_ms(),
+	    &out, &cause);
+	if ((rc = cmd_transaction(db, rc, cause)) == 0)
+		printf("%s: %s\n", u->email, argv[3]);
+out:
+	free(cause);
+	user_free(u);
+	json_decref(in);
+	json_decref(out);
+	db_close(db);
+	return (rc);
 }
 
 static int

@@ -127,6 +127,8 @@ char		*log_value(const char *);
 
 /* clock.c */
 int64_t		 clock_now_ms(void);
+void		 clock_set_offset(int64_t);
+int64_t		 clock_offset(void);
 uint64_t	 clock_mono_us(void);
 void		 clock_format_iso(int64_t, char *, size_t);
 
@@ -182,6 +184,49 @@ void		 manifest_init(void);
 void		 manifest_free(struct manifest *);
 size_t		 manifest_launchable(const struct manifest *);
 json_t		*manifest_json(const struct manifest *);
+
+/* cmi.c */
+/*
+ * The run-time data of one attempt of one SCO, with the SCORM data model's
+ * GetValue/SetValue semantics for both versions. The same table drives the
+ * browser (www/js/cmi.js reads cmi_model_json()).
+ */
+struct cmi;
+struct cmi_launch {
+	const char	*learner_id;
+	const char	*learner_name;
+	const char	*entry;		/* "ab-initio", "resume" or "" */
+	const char	*credit;	/* "credit" or "no-credit" */
+	const char	*mode;		/* "normal", "review" or "browse" */
+	int64_t		 total_cs;	/* previous sessions, centiseconds */
+	double		 mastery;	/* manifest's, 0..1, or -1 */
+	double		 completion;	/* 2004 threshold 0..1, or -1 */
+	const char	*max_time;	/* manifest text, or NULL */
+	const char	*time_action;	/* manifest text, or NULL */
+	const char	*launch_data;	/* manifest text, or NULL */
+};
+struct cmi	*cmi_create(int);
+void		 cmi_free(struct cmi *);
+int		 cmi_version(const struct cmi *);
+void		 cmi_put(struct cmi *, const char *, const char *);
+void		 cmi_begin(struct cmi *, const struct cmi_launch *);
+int		 cmi_get(struct cmi *, const char *, const char **);
+int		 cmi_set(struct cmi *, const char *, const char *);
+void		 cmi_finish(struct cmi *);
+size_t		 cmi_count(const struct cmi *);
+const char	*cmi_name(const struct cmi *, size_t);
+const char	*cmi_value(const struct cmi *, size_t);
+int		 cmi_stored(const char *);
+int		 cmi_dirty(const struct cmi *, size_t);
+void		 cmi_clean(struct cmi *);
+const char	*cmi_diagnostic(const struct cmi *);
+int		 cmi_valid(const char *, const char *, const char *);
+const char	*cmi_error_string(int, int);
+json_t		*cmi_model_json(void);
+int64_t		 cmi_timespan_cs(const char *);
+int64_t		 cmi_duration_cs(const char *);
+void		 cmi_format_timespan(int64_t, char *, size_t);
+void		 cmi_format_duration(int64_t, char *, size_t);
 
 /* config.c */
 struct config {
@@ -278,12 +323,85 @@ int		 store_package_exists(struct db *, const char *, int64_t *,
 		     char **);
 int		 store_package_list(struct db *, json_t **, char **);
 int		 store_package_get(struct db *, int64_t, json_t **, char **);
+struct rte_attempt;
+struct rte_session;
+int		 store_attempt_last(struct db *, int64_t, int64_t,
+		     const char *, struct rte_attempt *, char **);
+int		 store_attempt_insert(struct db *, struct rte_attempt *,
+		     int64_t, char **);
+int		 store_rte_session_last(struct db *, int64_t,
+		     struct rte_session *, char **);
+int		 store_rte_session_insert(struct db *, struct rte_session *,
+		     int64_t, char **);
+int		 store_rte_session_get(struct db *, int64_t, int64_t,
+		     struct rte_session *, struct rte_attempt *, char **);
+int		 store_rte_session_update(struct db *,
+		     const struct rte_session *, int64_t, char **);
+int		 store_rte_total(struct db *, int64_t, int64_t *, char **);
+int		 store_rte_commit_insert(struct db *, int64_t, int64_t, int64_t,
+		     int, const char *, char **);
+int		 store_cmi_load(struct db *, int64_t, struct cmi *, char **);
+int		 store_cmi_put(struct db *, int64_t, const char *, const char *,
+		     int64_t, char **);
 int		 store_audit_last(struct db *, char **, char **);
 int		 store_audit_insert(struct db *, const struct audit_row *,
 		     char **);
 int		 store_audit_each(struct db *,
 		     int (*)(const struct audit_row *, void *), void *,
 		     char **);
+struct spoc_unit;
+struct spoc_cohort;
+int		 store_opca_get(struct db *, int64_t, json_t **, char **);
+int		 store_course_insert(struct db *, const char *, const char *,
+		     int64_t, int64_t, int64_t *, char **);
+int		 store_course_by_code(struct db *, const char *, int64_t *,
+		     char **);
+int		 store_course_get(struct db *, int64_t, json_t **, char **);
+int		 store_course_list(struct db *, json_t **, char **);
+int		 store_course_tree(struct db *, int64_t, json_t **, char **);
+int		 store_track_insert(struct db *, int64_t, int64_t, const char *,
+		     int64_t *, char **);
+int		 store_track_find(struct db *, int64_t, int64_t, int64_t *,
+		     char **);
+int		 store_unit_insert(struct db *, const struct spoc_unit *,
+		     int64_t *, char **);
+int		 store_unit_positions(struct db *, int64_t, int, unsigned int *,
+		     char **);
+int		 store_unit_sco(struct db *, int64_t, int64_t, const char *,
+		     int64_t *, char **);
+int		 store_unit_get(struct db *, int64_t, json_t **, char **);
+int		 store_unit_update(struct db *, int64_t, const char *, int,
+		     char **);
+int		 store_unit_delete(struct db *, int64_t, char **);
+int		 store_cohort_insert(struct db *, const struct spoc_cohort *,
+		     int64_t, int64_t, int64_t *, char **);
+int		 store_cohort_get(struct db *, int64_t, json_t **, char **);
+int		 store_cohort_list(struct db *, const struct actor *, json_t **,
+		     char **);
+int		 store_cohort_by_name(struct db *, const char *, json_t **,
+		     char **);
+int		 store_company_insert(struct db *, const char *, const char *,
+		     int64_t, int64_t, int64_t, int64_t *, char **);
+int		 store_company_by_siret(struct db *, const char *, json_t **,
+		     char **);
+int		 store_company_list(struct db *, json_t **, char **);
+int		 store_enrolment_insert(struct db *, int64_t, int64_t, int64_t,
+		     int64_t, int64_t, int64_t, int64_t *, char **);
+int		 store_enrolment_find(struct db *, int64_t, int64_t, int64_t *,
+		     char **);
+int		 store_enrolment_get(struct db *, const struct actor *, int64_t,
+		     json_t **, char **);
+int		 store_enrolment_list(struct db *, const struct actor *,
+		     int64_t, json_t **, char **);
+int		 store_attendance_last(struct db *, int64_t, int64_t *,
+		     char **);
+int		 store_attendance_insert(struct db *, int64_t, int, int64_t,
+		     const struct actor *, int64_t, int64_t *, char **);
+int		 store_attendance_list(struct db *, const struct actor *,
+		     int64_t, json_t **, char **);
+int		 store_spoc_access(struct db *, int64_t, int64_t, const char *,
+		     json_t **, char **);
+int		 store_spoc_learner(struct db *, int64_t, json_t **, char **);
 
 /* writer.c */
 typedef int	(*writer_run_cb)(struct db *, void *, char **);
@@ -371,9 +489,158 @@ int		 pkg_commit(struct db *, const struct actor *, const char *,
 		     struct pkg_result *, char **);
 void		 pkg_result_clear(struct pkg_result *);
 
+/* rte.c */
+struct rte_attempt {
+	int64_t		 id;
+	int64_t		 user_id;
+	int64_t		 package_id;
+	char		*item;
+	int		 number;
+	int		 version;
+	double		 mastery;	/* -1 when the manifest has none */
+	double		 completion;	/* -1 when the manifest has none */
+	char		*max_time;
+	char		*time_action;
+	char		*launch_data;
+};
+struct rte_session {
+	int64_t		 id;
+	int64_t		 attempt_id;
+	int64_t		 user_id;
+	char		*entry;
+	int64_t		 last_seq;
+	int64_t		 finished_at;	/* 0 while open */
+	char		*exit;		/* NULL until the SCO sets it */
+	int64_t		 session_cs;	/* session_time the SCO reported */
+};
+struct rte_opened {
+	int64_t		 session_id;
+	int64_t		 attempt_id;
+	int		 version;
+	char		*entry;
+	json_t		*values;	/* [[name, value], ...] */
+};
+struct rte_commit {
+	int64_t		 session_id;
+	int64_t		 seq;
+	json_t		*values;	/* [[name, value], ...] */
+	int		 finish;
+	int64_t		 last_seq;	/* out */
+	int		 duplicate;	/* out: seq was applied before */
+	char		*element;	/* out: the refused element */
+	int		 scorm_error;	/* out: its SCORM error code */
+};
+void		 rte_attempt_clear(struct rte_attempt *);
+void		 rte_session_clear(struct rte_session *);
+int		 rte_open(struct db *, const struct actor *, const char *,
+		     int64_t, const char *, int64_t, struct rte_opened *,
+		     char **);
+void		 rte_opened_clear(struct rte_opened *);
+int		 rte_commit_check(json_t *, struct rte_commit *, char **);
+int		 rte_commit(struct db *, const struct actor *,
+		     struct rte_commit *, int64_t, char **);
+void		 rte_commit_clear(struct rte_commit *);
+
+/* spoc.c */
+#define SPOC_WEEKS		4
+#define SPOC_TRUNK_WEEKS	2	/* weeks 1-2: the common trunk */
+#define SPOC_UNITS_PER_WEEK	4
+#define SPOC_MINUTES		15	/* a unit's estimated time by default */
+#define SPOC_HEADCOUNT_MAX	249	/* eligible: fewer than 250 staff */
+#define SPOC_CSV_MAX_LINES	10000
+struct spoc_unit {
+	int64_t		 track_id;
+	int		 week;
+	int		 position;
+	int64_t		 package_id;
+	const char	*item;
+	const char	*title;
+	int		 minutes;
+};
+struct spoc_cohort {
+	int64_t		 course_id;
+	const char	*name;
+	const char	*start;		/* YYYY-MM-DD, calendar of Paris */
+	const char	*end;
+	const char	*meeting_date;	/* the regroupement */
+	const char	*meeting_time;	/* HH:MM, or NULL */
+	const char	*meeting_mode;	/* "online" or "onsite" */
+	const char	*meeting_place;	/* address or link, or NULL */
+};
+/* Why a learner may open a SCO (spoc_unit_access); zeros for staff. */
+struct spoc_access {
+	int64_t		 enrolment_id;
+	int64_t		 cohort_id;
+	int64_t		 unit_id;
+	int		 week;
+	int		 minutes;
+};
+struct spoc_csv_record {
+	int		 line;		/* where the record starts, from 1 */
+	size_t		 nfields;
+	char		**fields;
+};
+struct spoc_csv {
+	char		 sep;
+	const char	*encoding;	/* "utf-8" or "windows-1252" */
+	size_t		 nrecs;
+	struct spoc_csv_record *recs;
+};
+int64_t		 spoc_day(int, int, int);
+void		 spoc_civil(int64_t, int *, int *, int *);
+int		 spoc_weekday(int64_t);
+int		 spoc_date_parse(const char *, int64_t *);
+void		 spoc_date_format(int64_t, char *, size_t);
+void		 spoc_date_fr(int64_t, char *, size_t);
+int		 spoc_paris_offset(int64_t);
+int64_t		 spoc_day_start(int64_t);
+int64_t		 spoc_today(int64_t);
+int64_t		 spoc_week_opens(int64_t, int);
+int		 spoc_siret_check(const char *, char *, char **);
+int		 spoc_eligible(int64_t, char **);
+int		 spoc_csv_parse(const char *, size_t, struct spoc_csv **,
+		     char **);
+void		 spoc_csv_free(struct spoc_csv *);
+int		 spoc_course_find(struct db *, const char *, int64_t *,
+		     char **);
+int		 spoc_cohort_find(struct db *, const char *, int64_t *,
+		     char **);
+int		 spoc_course_create(struct db *, const struct actor *, json_t *,
+		     int64_t, json_t **, char **);
+int		 spoc_course_get(struct db *, int64_t, json_t **, char **);
+int		 spoc_track_create(struct db *, const struct actor *, int64_t,
+		     json_t *, int64_t, json_t **, char **);
+int		 spoc_unit_add(struct db *, const struct actor *, int64_t,
+		     json_t *, int64_t, json_t **, char **);
+int		 spoc_unit_update(struct db *, const struct actor *, int64_t,
+		     json_t *, int64_t, json_t **, char **);
+int		 spoc_unit_delete(struct db *, const struct actor *, int64_t,
+		     int64_t, json_t **, char **);
+int		 spoc_cohort_create(struct db *, const struct actor *, json_t *,
+		     int64_t, json_t **, char **);
+int		 spoc_cohort_get(struct db *, const struct actor *, int64_t,
+		     int64_t, json_t **, char **);
+int		 spoc_cohort_list(struct db *, const struct actor *, int64_t,
+		     json_t **, char **);
+int		 spoc_company_create(struct db *, const struct actor *,
+		     json_t *, int64_t, json_t **, char **);
+int		 spoc_enrol(struct db *, const struct actor *, int64_t,
+		     json_t *, int64_t, json_t **, char **);
+int		 spoc_enrol_csv(struct db *, const struct actor *, int64_t,
+		     const char *, size_t, int64_t, json_t **, char **);
+int		 spoc_attendance_mark(struct db *, const struct actor *,
+		     int64_t, json_t *, int64_t, json_t **, char **);
+int		 spoc_attendance_list(struct db *, const struct actor *,
+		     int64_t, json_t **, char **);
+int		 spoc_unit_access(struct db *, const struct actor *, int64_t,
+		     const char *, int64_t, struct spoc_access *, char **);
+int		 spoc_learner_course(struct db *, const struct actor *, int64_t,
+		     json_t **, char **);
+
 /* router.c */
 #define ROUTER_MAX_PARAMS 4
 #define ROUTE_TEST 0x1		/* only registered in test mode */
+#define ROUTE_CSRF_BODY 0x2	/* the CSRF token may come in the body */
 struct req;
 struct route {
 	int		 method;
@@ -413,6 +680,7 @@ struct req {
 	struct conn		*conn;
 	struct session		*sess;
 	struct actor		 actor;
+	int			 csrf_in_body;	/* ROUTE_CSRF_BODY: check it */
 };
 void		 http_dispatch(struct evhttp_request *, void *);
 const char	*http_method_name(int);
@@ -420,6 +688,10 @@ const char	*http_param(struct req *, size_t);
 const char	*http_header(struct req *, const char *);
 void		 http_set_header(struct req *, const char *, const char *);
 json_t		*http_body_json(struct req *, char **);
+json_t		*http_body_json_beacon(struct req *, char **);
+int		 http_csrf_check(struct req *, const char *);
+json_t		*http_error_body(struct req *, int, const char *,
+		     const char *);
 int		 http_body_form(struct req *, struct evkeyvalq *, char **);
 char		*http_cookie_get(struct req *, const char *);
 void		 http_cookie_set(struct req *, const char *, const char *, int,
@@ -455,6 +727,33 @@ void		 api_upload_import(struct req *);
 void		 api_test_probe_put(struct req *);
 void		 api_test_probe_get(struct req *);
 void		 api_test_writer(struct req *);
+void		 api_test_clock(struct req *);
+
+/* api_rte.c */
+/* Who records SCORM data: funders only read. */
+#define API_RTE_ROLES (ROLE_LEARNER | ROLE_ADVISER | ROLE_ADMIN)
+void		 api_rte_datamodel(struct req *);
+void		 api_rte_open(struct req *);
+void		 api_rte_commit(struct req *);
+
+/* api_spoc.c */
+void		 api_spoc_courses(struct req *);
+void		 api_spoc_course_create(struct req *);
+void		 api_spoc_course_get(struct req *);
+void		 api_spoc_track_create(struct req *);
+void		 api_spoc_unit_add(struct req *);
+void		 api_spoc_unit_update(struct req *);
+void		 api_spoc_unit_delete(struct req *);
+void		 api_spoc_cohorts(struct req *);
+void		 api_spoc_cohort_create(struct req *);
+void		 api_spoc_cohort_get(struct req *);
+void		 api_spoc_companies(struct req *);
+void		 api_spoc_company_create(struct req *);
+void		 api_spoc_enrol(struct req *);
+void		 api_spoc_enrol_csv(struct req *);
+void		 api_spoc_attendance(struct req *);
+void		 api_spoc_attendance_mark(struct req *);
+void		 api_spoc_me_course(struct req *);
 
 /* api_auth.c */
 void		 api_auth_login(struct req *);

@@ -99,6 +99,149 @@ static const char *db_migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  created_by INTEGER REFERENCES users (id)"
 	") STRICT;",
+
+	/*
+	 * 4: the SCORM run-time. rte_commits is the evidence, append-only;
+	 * cmi_values (an attempt's current data) and the summary columns of
+	 * rte_sessions are projections of it, rebuilt as commits arrive.
+	 * An attempt freezes the manifest rules it was launched with.
+	 */
+	"CREATE TABLE attempts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  package_id INTEGER NOT NULL REFERENCES packages (id),"
+	"  item TEXT NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL CHECK (version IN (12, 2004)),"
+	"  mastery REAL,"
+	"  completion REAL,"
+	"  max_time TEXT,"
+	"  time_action TEXT,"
+	"  launch_data TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (user_id, package_id, item, number)"
+	") STRICT;"
+	"CREATE TABLE rte_sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  attempt_id INTEGER NOT NULL REFERENCES attempts (id),"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  entry TEXT NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  last_seq INTEGER NOT NULL DEFAULT 0,"
+	"  last_at INTEGER,"
+	"  finished_at INTEGER,"
+	"  exit TEXT,"
+	"  session_cs INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE INDEX rte_sessions_attempt ON rte_sessions (attempt_id, id);"
+	"CREATE TABLE rte_commits ("
+	"  session_id INTEGER NOT NULL REFERENCES rte_sessions (id),"
+	"  seq INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  finish INTEGER NOT NULL,"
+	"  data TEXT NOT NULL,"
+	"  PRIMARY KEY (session_id, seq)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TRIGGER rte_commits_no_update BEFORE UPDATE ON rte_commits"
+	"  BEGIN SELECT RAISE (ABORT, 'commits are append-only'); END;"
+	"CREATE TRIGGER rte_commits_no_delete BEFORE DELETE ON rte_commits"
+	"  BEGIN SELECT RAISE (ABORT, 'commits are append-only'); END;"
+	"CREATE TABLE cmi_values ("
+	"  attempt_id INTEGER NOT NULL REFERENCES attempts (id),"
+	"  name TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  PRIMARY KEY (attempt_id, name)"
+	") STRICT, WITHOUT ROWID;",
+
+	/*
+	 * 5: the course (tracks, weeks, units bound to SCOs), cohorts,
+	 * companies, enrolments and the regroupement's attendance marks.
+	 * Enrolments and marks are evidence: append-only, a correction is
+	 * a new mark that names the one it supersedes. Dates are French
+	 * calendar dates (YYYY-MM-DD); spoc.c turns them into instants.
+	 */
+	"CREATE TABLE courses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users (id)"
+	") STRICT;"
+	"CREATE TABLE tracks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  course_id INTEGER NOT NULL REFERENCES courses (id),"
+	"  opca_id INTEGER REFERENCES opca (id),"
+	"  title TEXT NOT NULL"
+	") STRICT;"
+	"CREATE UNIQUE INDEX tracks_course_opca"
+	"  ON tracks (course_id, coalesce(opca_id, 0));"
+	"CREATE TABLE units ("
+	"  id INTEGER PRIMARY KEY,"
+	"  track_id INTEGER NOT NULL REFERENCES tracks (id),"
+	"  week INTEGER NOT NULL CHECK (week BETWEEN 1 AND 4),"
+	"  position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 4),"
+	"  package_id INTEGER NOT NULL REFERENCES packages (id),"
+	"  item TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 600),"
+	"  UNIQUE (track_id, week, position)"
+	") STRICT;"
+	"CREATE INDEX units_sco ON units (package_id, item);"
+	"CREATE TABLE cohorts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  course_id INTEGER NOT NULL REFERENCES courses (id),"
+	"  name TEXT NOT NULL,"
+	"  start_date TEXT NOT NULL,"
+	"  end_date TEXT NOT NULL,"
+	"  meeting_date TEXT NOT NULL,"
+	"  meeting_time TEXT,"
+	"  meeting_mode TEXT NOT NULL"
+	"    CHECK (meeting_mode IN ('online', 'onsite')),"
+	"  meeting_place TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users (id),"
+	"  UNIQUE (course_id, name),"
+	"  CHECK (end_date >= start_date)"
+	") STRICT;"
+	"CREATE TABLE companies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  siret TEXT NOT NULL UNIQUE CHECK (length(siret) = 14),"
+	"  name TEXT NOT NULL,"
+	"  headcount INTEGER NOT NULL CHECK (headcount BETWEEN 0 AND 249),"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users (id)"
+	") STRICT;"
+	"CREATE TABLE enrolments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  cohort_id INTEGER NOT NULL REFERENCES cohorts (id),"
+	"  user_id INTEGER NOT NULL REFERENCES users (id),"
+	"  company_id INTEGER NOT NULL REFERENCES companies (id),"
+	"  opca_id INTEGER NOT NULL REFERENCES opca (id),"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users (id),"
+	"  UNIQUE (cohort_id, user_id)"
+	") STRICT;"
+	"CREATE INDEX enrolments_user ON enrolments (user_id);"
+	"CREATE INDEX enrolments_opca ON enrolments (opca_id, cohort_id);"
+	"CREATE TRIGGER enrolments_no_update BEFORE UPDATE ON enrolments"
+	"  BEGIN SELECT RAISE (ABORT, 'enrolments are append-only'); END;"
+	"CREATE TRIGGER enrolments_no_delete BEFORE DELETE ON enrolments"
+	"  BEGIN SELECT RAISE (ABORT, 'enrolments are append-only'); END;"
+	"CREATE TABLE attendance ("
+	"  id INTEGER PRIMARY KEY,"
+	"  enrolment_id INTEGER NOT NULL REFERENCES enrolments (id),"
+	"  present INTEGER NOT NULL CHECK (present IN (0, 1)),"
+	"  at INTEGER NOT NULL,"
+	"  by_id INTEGER REFERENCES users (id),"
+	"  by_label TEXT NOT NULL,"
+	"  supersedes INTEGER REFERENCES attendance (id)"
+	") STRICT;"
+	"CREATE INDEX attendance_enrolment ON attendance (enrolment_id, id);"
+	"CREATE TRIGGER attendance_no_update BEFORE UPDATE ON attendance"
+	"  BEGIN SELECT RAISE (ABORT, 'marks are append-only'); END;"
+	"CREATE TRIGGER attendance_no_delete BEFORE DELETE ON attendance"
+	"  BEGIN SELECT RAISE (ABORT, 'marks are append-only'); END;",
 };
 
 enum db_stmt {
@@ -130,9 +273,49 @@ enum db_stmt {
 	STMT_PACKAGE_EXISTS,
 	STMT_PACKAGE_LIST,
 	STMT_PACKAGE_GET,
+	STMT_ATTEMPT_LAST,
+	STMT_ATTEMPT_INSERT,
+	STMT_RTE_SESSION_LAST,
+	STMT_RTE_SESSION_INSERT,
+	STMT_RTE_SESSION_GET,
+	STMT_RTE_SESSION_UPDATE,
+	STMT_RTE_TOTAL,
+	STMT_RTE_COMMIT_INSERT,
+	STMT_CMI_LOAD,
+	STMT_CMI_PUT,
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_OPCA_GET,
+	STMT_COURSE_INSERT,
+	STMT_COURSE_BY_CODE,
+	STMT_COURSE_GET,
+	STMT_COURSE_LIST,
+	STMT_COURSE_TREE,
+	STMT_TRACK_INSERT,
+	STMT_TRACK_FIND,
+	STMT_UNIT_INSERT,
+	STMT_UNIT_POSITIONS,
+	STMT_UNIT_SCO,
+	STMT_UNIT_GET,
+	STMT_UNIT_UPDATE,
+	STMT_UNIT_DELETE,
+	STMT_COHORT_INSERT,
+	STMT_COHORT_GET,
+	STMT_COHORT_LIST,
+	STMT_COHORT_BY_NAME,
+	STMT_COMPANY_INSERT,
+	STMT_COMPANY_BY_SIRET,
+	STMT_COMPANY_LIST,
+	STMT_ENROLMENT_INSERT,
+	STMT_ENROLMENT_FIND,
+	STMT_ENROLMENT_GET,
+	STMT_ENROLMENT_LIST,
+	STMT_ATTENDANCE_LAST,
+	STMT_ATTENDANCE_INSERT,
+	STMT_ATTENDANCE_LIST,
+	STMT_SPOC_ACCESS,
+	STMT_SPOC_LEARNER,
 	STMT_COUNT
 };
 
@@ -150,6 +333,23 @@ enum db_stmt {
 	" (?2 IN ('admin', 'funder') OR u.id = ?1 OR " \
 	"  (?2 = 'adviser' AND u.role = 'learner' AND u.opca_id = ?3)) "
 
+
+#define DB_ATTEMPT_COLUMNS \
+	"a.id, a.user_id, a.package_id, a.item, a.number, a.version, " \
+	"a.mastery, a.completion, a.max_time, a.time_action, a.launch_data"
+#define DB_RTE_SESSION_COLUMNS \
+	"s.id, s.attempt_id, s.user_id, s.entry, s.last_seq, " \
+	"s.finished_at, s.exit, s.session_cs"
+
+/* Enrolments have the same scope as their learners: see USER_SCOPE. */
+#define ENROLMENT_SCOPE \
+	" (?2 IN ('admin', 'funder') OR e.user_id = ?1 OR " \
+	"  (?2 = 'adviser' AND e.opca_id = ?3)) "
+#define DB_COHORT_COLUMNS \
+	"h.id, h.course_id, c.code AS course_code, c.title AS course_title, " \
+	"h.name, h.start_date, h.end_date, h.meeting_date, h.meeting_time, " \
+	"h.meeting_mode, h.meeting_place, h.created_at"
+#define DB_COHORT_FROM " FROM cohorts h JOIN courses c ON c.id = h.course_id "
 
 static const char *db_sql[STMT_COUNT] = {
 	[STMT_SCHEMA_VERSION] = "PRAGMA user_version",
@@ -217,6 +417,41 @@ static const char *db_sql[STMT_COUNT] = {
 	[STMT_PACKAGE_GET] =
 	    ("SELECT id, sha256, title, version, edition, bytes, files, "
 	    "created_at, manifest FROM packages WHERE id = ?1"),
+	[STMT_ATTEMPT_LAST] =
+	    ("SELECT " DB_ATTEMPT_COLUMNS " FROM attempts a "
+	    "WHERE user_id = ?1 AND package_id = ?2 AND item = ?3 "
+	    "ORDER BY number DESC LIMIT 1"),
+	[STMT_ATTEMPT_INSERT] =
+	    ("INSERT INTO attempts (user_id, package_id, item, number, version,"
+	    " mastery, completion, max_time, time_action, launch_data, "
+	    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11)"),
+	[STMT_RTE_SESSION_LAST] =
+	    ("SELECT " DB_RTE_SESSION_COLUMNS " FROM rte_sessions s "
+	    "WHERE attempt_id = ?1 ORDER BY id DESC LIMIT 1"),
+	[STMT_RTE_SESSION_INSERT] =
+	    ("INSERT INTO rte_sessions (attempt_id, user_id, entry, opened_at)"
+	    " VALUES (?1, ?2, ?3, ?4)"),
+	[STMT_RTE_SESSION_GET] =
+	    ("SELECT " DB_RTE_SESSION_COLUMNS ", " DB_ATTEMPT_COLUMNS
+	    " FROM rte_sessions s JOIN attempts a ON a.id = s.attempt_id "
+	    "WHERE s.id = ?1 AND s.user_id = ?2"),
+	[STMT_RTE_SESSION_UPDATE] =
+	    ("UPDATE rte_sessions SET last_seq = ?2, last_at = ?3, "
+	    "finished_at = ?4, exit = ?5, session_cs = ?6 WHERE id = ?1"),
+	[STMT_RTE_TOTAL] =
+	    ("SELECT coalesce(sum(session_cs), 0) FROM rte_sessions "
+	    "WHERE attempt_id = ?1"),
+	[STMT_RTE_COMMIT_INSERT] =
+	    ("INSERT INTO rte_commits (session_id, seq, at, finish, data) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)"),
+	[STMT_CMI_LOAD] =
+	    ("SELECT name, value FROM cmi_values WHERE attempt_id = ?1 "
+	    "ORDER BY ord"),
+	[STMT_CMI_PUT] =
+	    ("INSERT INTO cmi_values (attempt_id, name, value, ord) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (attempt_id, name) "
+	    "DO UPDATE SET value = ?3"),
 	[STMT_AUDIT_LAST] = "SELECT hash FROM audit ORDER BY id DESC LIMIT 1",
 	[STMT_AUDIT_INSERT] =
 	    ("INSERT INTO audit (at, actor_id, actor, action, object, details, "
@@ -224,6 +459,132 @@ static const char *db_sql[STMT_COUNT] = {
 	[STMT_AUDIT_ALL] =
 	    ("SELECT id, at, actor_id, actor, action, object, details, "
 	    "prev_hash, hash FROM audit ORDER BY id"),
+	[STMT_OPCA_GET] = "SELECT id, code, name FROM opca WHERE id = ?1",
+	[STMT_COURSE_INSERT] =
+	    ("INSERT INTO courses (code, title, created_at, created_by) "
+	    "VALUES (?1, ?2, ?3, ?4)"),
+	[STMT_COURSE_BY_CODE] = "SELECT id FROM courses WHERE code = ?1",
+	[STMT_COURSE_GET] =
+	    "SELECT id, code, title, created_at FROM courses WHERE id = ?1",
+	[STMT_COURSE_LIST] =
+	    ("SELECT c.id, c.code, c.title, c.created_at, "
+	    "(SELECT count(*) FROM tracks t JOIN units u ON u.track_id = t.id "
+	    "WHERE t.course_id = c.id) AS units, "
+	    "(SELECT count(*) FROM cohorts h WHERE h.course_id = c.id) "
+	    "AS cohorts FROM courses c ORDER BY c.title, c.id"),
+	[STMT_COURSE_TREE] =
+	    ("SELECT t.id AS track_id, o.code AS opca, o.name AS opca_name, "
+	    "t.title AS track_title, u.id AS unit_id, u.week, u.position, "
+	    "u.title, u.minutes, u.package_id, u.item, "
+	    "p.title AS package_title, p.version FROM tracks t "
+	    "LEFT JOIN opca o ON o.id = t.opca_id "
+	    "LEFT JOIN units u ON u.track_id = t.id "
+	    "LEFT JOIN packages p ON p.id = u.package_id "
+	    "WHERE t.course_id = ?1 "
+	    "ORDER BY t.opca_id IS NOT NULL, o.name, t.id, u.week, u.position"),
+	[STMT_TRACK_INSERT] =
+	    ("INSERT INTO tracks (course_id, opca_id, title) "
+	    "VALUES (?1, ?2, ?3)"),
+	[STMT_TRACK_FIND] =
+	    ("SELECT id FROM tracks WHERE course_id = ?1 "
+	    "AND coalesce(opca_id, 0) = ?2"),
+	[STMT_UNIT_INSERT] =
+	    ("INSERT INTO units (track_id, week, position, package_id, item, "
+	    "title, minutes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+	[STMT_UNIT_POSITIONS] =
+	    "SELECT position FROM units WHERE track_id = ?1 AND week = ?2",
+	[STMT_UNIT_SCO] =
+	    ("SELECT u.id FROM units u JOIN tracks t ON t.id = u.track_id "
+	    "WHERE t.course_id = ?1 AND u.package_id = ?2 AND u.item = ?3"),
+	[STMT_UNIT_GET] =
+	    ("SELECT u.id, u.track_id, t.course_id, o.code AS opca, u.week, "
+	    "u.position, u.package_id, u.item, u.title, u.minutes FROM units u "
+	    "JOIN tracks t ON t.id = u.track_id "
+	    "LEFT JOIN opca o ON o.id = t.opca_id WHERE u.id = ?1"),
+	[STMT_UNIT_UPDATE] =
+	    "UPDATE units SET title = ?2, minutes = ?3 WHERE id = ?1",
+	[STMT_UNIT_DELETE] = "DELETE FROM units WHERE id = ?1",
+	[STMT_COHORT_INSERT] =
+	    ("INSERT INTO cohorts (course_id, name, start_date, end_date, "
+	    "meeting_date, meeting_time, meeting_mode, meeting_place, "
+	    "created_at, created_by) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+	[STMT_COHORT_GET] =
+	    "SELECT " DB_COHORT_COLUMNS DB_COHORT_FROM "WHERE h.id = ?1",
+	[STMT_COHORT_LIST] =
+	    ("SELECT " DB_COHORT_COLUMNS ", (SELECT count(*) FROM enrolments "
+	    "e WHERE e.cohort_id = h.id AND " ENROLMENT_SCOPE ") AS enrolled"
+	    DB_COHORT_FROM "ORDER BY h.start_date DESC, h.id DESC"),
+	[STMT_COHORT_BY_NAME] = "SELECT id FROM cohorts WHERE name = ?1",
+	[STMT_COMPANY_INSERT] =
+	    ("INSERT INTO companies (siret, name, headcount, created_at, "
+	    "created_by) VALUES (?1, ?2, ?3, ?4, ?5)"),
+	[STMT_COMPANY_BY_SIRET] =
+	    ("SELECT id, siret, name, headcount, created_at FROM companies "
+	    "WHERE siret = ?1"),
+	[STMT_COMPANY_LIST] =
+	    ("SELECT id, siret, name, headcount, created_at FROM companies "
+	    "ORDER BY name, id"),
+	[STMT_ENROLMENT_INSERT] =
+	    ("INSERT INTO enrolments (cohort_id, user_id, company_id, opca_id, "
+	    "created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+	[STMT_ENROLMENT_FIND] =
+	    "SELECT id FROM enrolments WHERE cohort_id = ?1 AND user_id = ?2",
+	[STMT_ENROLMENT_GET] =
+	    ("SELECT e.id, e.cohort_id, e.user_id, e.opca_id FROM enrolments e "
+	    "WHERE e.id = ?4 AND " ENROLMENT_SCOPE),
+	[STMT_ENROLMENT_LIST] =
+	    ("SELECT e.id, e.cohort_id, e.user_id, u.name, u.email, "
+	    "e.company_id, cm.name AS company, cm.siret, o.code AS opca, "
+	    "o.name AS opca_name, e.created_at, a.present, a.at AS marked_at, "
+	    "a.by_label AS marked_by, (SELECT count(*) FROM attendance x "
+	    "WHERE x.enrolment_id = e.id) AS marks FROM enrolments e "
+	    "JOIN users u ON u.id = e.user_id "
+	    "JOIN companies cm ON cm.id = e.company_id "
+	    "JOIN opca o ON o.id = e.opca_id "
+	    "LEFT JOIN attendance a ON a.id = (SELECT max(y.id) FROM "
+	    "attendance y WHERE y.enrolment_id = e.id) "
+	    "WHERE e.cohort_id = ?4 AND " ENROLMENT_SCOPE
+	    "ORDER BY u.name, e.id"),
+	[STMT_ATTENDANCE_LAST] =
+	    ("SELECT id FROM attendance WHERE enrolment_id = ?1 "
+	    "ORDER BY id DESC LIMIT 1"),
+	[STMT_ATTENDANCE_INSERT] =
+	    ("INSERT INTO attendance (enrolment_id, present, at, by_id, "
+	    "by_label, supersedes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+	[STMT_ATTENDANCE_LIST] =
+	    ("SELECT a.id, a.enrolment_id, a.present, a.at, a.by_label, "
+	    "a.supersedes FROM attendance a "
+	    "JOIN enrolments e ON e.id = a.enrolment_id "
+	    "WHERE e.cohort_id = ?4 AND " ENROLMENT_SCOPE "ORDER BY a.id"),
+	[STMT_SPOC_ACCESS] =
+	    ("SELECT e.id AS enrolment_id, h.id AS cohort_id, "
+	    "h.name AS cohort, h.start_date, h.end_date, u.id AS unit_id, "
+	    "u.week, u.minutes "
+	    "FROM enrolments e JOIN cohorts h ON h.id = e.cohort_id "
+	    "JOIN tracks t ON t.course_id = h.course_id "
+	    "AND (t.opca_id IS NULL OR t.opca_id = e.opca_id) "
+	    "JOIN units u ON u.track_id = t.id WHERE e.user_id = ?1 "
+	    "AND u.package_id = ?2 AND u.item = ?3 "
+	    "ORDER BY h.start_date, e.id"),
+	[STMT_SPOC_LEARNER] =
+	    ("SELECT e.id AS enrolment_id, h.id AS cohort_id, "
+	    "h.name AS cohort, h.start_date, h.end_date, h.meeting_date, "
+	    "h.meeting_time, "
+	    "h.meeting_mode, h.meeting_place, c.id AS course_id, "
+	    "c.title AS course, cm.name AS company, cm.siret, o.code AS opca, "
+	    "o.name AS opca_name, t.opca_id IS NULL AS trunk, "
+	    "t.title AS track, u.id AS unit_id, u.week, u.position, u.title, "
+	    "u.minutes, u.package_id, u.item, p.version FROM enrolments e "
+	    "JOIN cohorts h ON h.id = e.cohort_id "
+	    "JOIN courses c ON c.id = h.course_id "
+	    "JOIN companies cm ON cm.id = e.company_id "
+	    "JOIN opca o ON o.id = e.opca_id "
+	    "LEFT JOIN tracks t ON t.course_id = c.id "
+	    "AND (t.opca_id IS NULL OR t.opca_id = e.opca_id) "
+	    "LEFT JOIN units u ON u.track_id = t.id "
+	    "LEFT JOIN packages p ON p.id = u.package_id WHERE e.user_id = ?1 "
+	    "ORDER BY h.start_date DESC, e.id, u.week, u.position"),
 };
 
 struct db {
@@ -1092,4 +1453,772 @@ store_package_get(struct db *db, int64_t id, json_t **out, char **cause)
 	*out = db_package_row(s, 1);
 	sqlite3_reset(s);
 	return (1);
+}
+
+/* The SCORM run-time. */
+
+static double
+db_real_or(sqlite3_stmt *s, int col, double none)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return (none);
+	return (sqlite3_column_double(s, col));
+}
+
+static void
+db_attempt_row(sqlite3_stmt *s, int col, struct rte_attempt *a)
+{
+	a->id = sqlite3_column_int64(s, col);
+	a->user_id = sqlite3_column_int64(s, col + 1);
+	a->package_id = sqlite3_column_int64(s, col + 2);
+	a->item = db_text_dup(s, col + 3);
+	a->number = sqlite3_column_int(s, col + 4);
+	a->version = sqlite3_column_int(s, col + 5);
+	a->mastery = db_real_or(s, col + 6, -1);
+	a->completion = db_real_or(s, col + 7, -1);
+	a->max_time = db_text_dup(s, col + 8);
+	a->time_action = db_text_dup(s, col + 9);
+	a->launch_data = db_text_dup(s, col + 10);
+}
+
+static void
+db_rte_session_row(sqlite3_stmt *s, struct rte_session *se)
+{
+	se->id = sqlite3_column_int64(s, 0);
+	se->attempt_id = sqlite3_column_int64(s, 1);
+	se->user_id = sqlite3_column_int64(s, 2);
+	se->entry = xstrdup(db_text(s, 3));
+	se->last_seq = sqlite3_column_int64(s, 4);
+	se->finished_at = sqlite3_column_int64(s, 5);
+	se->exit = db_text_dup(s, 6);
+	se->session_cs = sqlite3_column_int64(s, 7);
+}
+
+/* The latest attempt of a learner on one SCO: 1, 0 when none, -1. */
+int
+store_attempt_last(struct db *db, int64_t user_id, int64_t package_id,
+    const char *item, struct rte_attempt *a, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_ATTEMPT_LAST, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	db_attempt_row(s, 0, a);
+	sqlite3_reset(s);
+	return (1);
+}
+
+static void
+db_bind_real_or_null(sqlite3_stmt *s, int i, double v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, v);
+}
+
+int
+store_attempt_insert(struct db *db, struct rte_attempt *a, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEMPT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, a->user_id);
+	sqlite3_bind_int64(s, 2, a->package_id);
+	sqlite3_bind_text(s, 3, a->item, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 4, a->number);
+	sqlite3_bind_int(s, 5, a->version);
+	db_bind_real_or_null(s, 6, a->mastery);
+	db_bind_real_or_null(s, 7, a->completion);
+	db_bind_optional_text(s, 8, a->max_time);
+	db_bind_optional_text(s, 9, a->time_action);
+	db_bind_optional_text(s, 10, a->launch_data);
+	sqlite3_bind_int64(s, 11, now);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	a->id = sqlite3_last_insert_rowid(db->h);
+	return (0);
+}
+
+/* The newest session of an attempt: 1, 0 when none, -1. */
+int
+store_rte_session_last(struct db *db, int64_t attempt_id,
+    struct rte_session *se, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_RTE_SESSION_LAST, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, attempt_id);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	db_rte_session_row(s, se);
+	sqlite3_reset(s);
+	return (1);
+}
+
+int
+store_rte_session_insert(struct db *db, struct rte_session *se,
+    int64_t now, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_RTE_SESSION_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, se->attempt_id);
+	sqlite3_bind_int64(s, 2, se->user_id);
+	sqlite3_bind_text(s, 3, se->entry, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	se->id = sqlite3_last_insert_rowid(db->h);
+	return (0);
+}
+
+/* A session of this user with its attempt: 1, 0 when unknown, -1. */
+int
+store_rte_session_get(struct db *db, int64_t id, int64_t user_id,
+    struct rte_session *se, struct rte_attempt *a, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_RTE_SESSION_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, user_id);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	db_rte_session_row(s, se);
+	db_attempt_row(s, 8, a);
+	sqlite3_reset(s);
+	return (1);
+}
+
+int
+store_rte_session_update(struct db *db, const struct rte_session *se,
+    int64_t now, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_RTE_SESSION_UPDATE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, se->id);
+	sqlite3_bind_int64(s, 2, se->last_seq);
+	sqlite3_bind_int64(s, 3, now);
+	if (se->finished_at != 0)
+		sqlite3_bind_int64(s, 4, se->finished_at);
+	else
+		sqlite3_bind_null(s, 4);
+	db_bind_optional_text(s, 5, se->exit);
+	sqlite3_bind_int64(s, 6, se->session_cs);
+	return (db_step_done(db, s, cause));
+}
+
+/* The session time the SCO reported over all sessions of an attempt. */
+int
+store_rte_total(struct db *db, int64_t attempt_id, int64_t *cs,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_RTE_TOTAL, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, attempt_id);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc == 0 ? db_fail(db, s, cause) : -1);
+	*cs = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_rte_commit_insert(struct db *db, int64_t session_id, int64_t seq,
+    int64_t now, int finish, const char *data, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_RTE_COMMIT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, session_id);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int(s, 4, finish != 0);
+	sqlite3_bind_text(s, 5, data, -1, SQLITE_TRANSIENT);
+	return (db_step_done(db, s, cause));
+}
+
+/* Put an attempt's saved values into c, in the order they were first set. */
+int
+store_cmi_load(struct db *db, int64_t attempt_id, struct cmi *c,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_CMI_LOAD, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, attempt_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cmi_put(c, db_text(s, 0), db_text(s, 1));
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
+int
+store_cmi_put(struct db *db, int64_t attempt_id, const char *name,
+    const char *value, int64_t ord, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_CMI_PUT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, attempt_id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, ord);
+	return (db_step_done(db, s, cause));
+}
+
+/* The course, cohorts, companies, enrolments and attendance (spoc.c). */
+
+static json_t *
+db_value(sqlite3_stmt *s, int col)
+{
+	json_t	*v;
+
+	switch (sqlite3_column_type(s, col)) {
+	case SQLITE_INTEGER:
+		return (json_integer(sqlite3_column_int64(s, col)));
+	case SQLITE_FLOAT:
+		return (json_real(sqlite3_column_double(s, col)));
+	case SQLITE_NULL:
+		return (json_null());
+	default:
+		v = json_string(db_text(s, col));
+		return (v != NULL ? v : json_null());
+	}
+}
+
+static json_t *
+db_object(sqlite3_stmt *s)
+{
+	json_t	*o = json_object();
+	int	 i, n = sqlite3_column_count(s);
+
+	for (i = 0; i < n; i++)
+		json_object_set_new(o, sqlite3_column_name(s, i),
+		    db_value(s, i));
+	return (o);
+}
+
+/* Every row as an object keyed by column name. */
+static int
+db_rows(struct db *db, sqlite3_stmt *s, json_t **out, char **cause)
+{
+	int	 rc;
+
+	*out = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(*out, db_object(s));
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return (db_fail(db, s, cause));
+	}
+	sqlite3_reset(s);
+	return (0);
+}
+
+/* The first row as an object: 1, 0 when there is none, -1. */
+static int
+db_one(struct db *db, sqlite3_stmt *s, json_t **out, char **cause)
+{
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*out = db_object(s);
+	sqlite3_reset(s);
+	return (1);
+}
+
+/* The first column of the first row as an id: 1, 0 when none, -1. */
+static int
+db_one_id(struct db *db, sqlite3_stmt *s, int64_t *id, char **cause)
+{
+	int	 rc;
+
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return (1);
+}
+
+/* Step an INSERT: 0 and the new id, -2 on a UNIQUE conflict, -1. */
+static int
+db_insert(struct db *db, sqlite3_stmt *s, int64_t *id, char **cause)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+	    rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		sqlite3_reset(s);
+		return (-2);
+	}
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	*id = sqlite3_last_insert_rowid(db->h);
+	return (0);
+}
+
+static void
+db_bind_id(sqlite3_stmt *s, int i, int64_t id)
+{
+	if (id != 0)
+		sqlite3_bind_int64(s, i, id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* {id, code, name} of an OPCA: 1, 0 when unknown, -1. */
+int
+store_opca_get(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_OPCA_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_one(db, s, out, cause));
+}
+
+int
+store_course_insert(struct db *db, const char *code, const char *title,
+    int64_t now, int64_t by, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COURSE_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	db_bind_id(s, 4, by);
+	return (db_insert(db, s, id, cause));
+}
+
+int
+store_course_by_code(struct db *db, const char *code, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COURSE_BY_CODE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	return (db_one_id(db, s, id, cause));
+}
+
+int
+store_course_get(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COURSE_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_one(db, s, out, cause));
+}
+
+int
+store_course_list(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COURSE_LIST, cause)) == NULL)
+		return (-1);
+	return (db_rows(db, s, out, cause));
+}
+
+/* One row per unit of each track (a track without units: one row). */
+int
+store_course_tree(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COURSE_TREE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_rows(db, s, out, cause));
+}
+
+/* opca_id 0 is the common trunk. -2 when the course has that track. */
+int
+store_track_insert(struct db *db, int64_t course_id, int64_t opca_id,
+    const char *title, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_TRACK_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, course_id);
+	db_bind_id(s, 2, opca_id);
+	sqlite3_bind_text(s, 3, title, -1, SQLITE_TRANSIENT);
+	return (db_insert(db, s, id, cause));
+}
+
+int
+store_track_find(struct db *db, int64_t course_id, int64_t opca_id,
+    int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_TRACK_FIND, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, course_id);
+	sqlite3_bind_int64(s, 2, opca_id);
+	return (db_one_id(db, s, id, cause));
+}
+
+/* -2 when the slot (track, week, position) is taken. */
+int
+store_unit_insert(struct db *db, const struct spoc_unit *u, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_UNIT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, u->track_id);
+	sqlite3_bind_int(s, 2, u->week);
+	sqlite3_bind_int(s, 3, u->position);
+	sqlite3_bind_int64(s, 4, u->package_id);
+	sqlite3_bind_text(s, 5, u->item, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, u->title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 7, u->minutes);
+	return (db_insert(db, s, id, cause));
+}
+
+/* The positions taken in a week of a track, as a bit mask (bit n). */
+int
+store_unit_positions(struct db *db, int64_t track_id, int week,
+    unsigned int *mask, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc, p;
+
+	*mask = 0;
+	if ((s = db_stmt(db, STMT_UNIT_POSITIONS, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, track_id);
+	sqlite3_bind_int(s, 2, week);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		p = sqlite3_column_int(s, 0);
+		if (p >= 0 && p < 32)
+			*mask |= 1U << p;
+	}
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
+/* The unit of a course bound to this SCO: 1, 0 when none, -1. */
+int
+store_unit_sco(struct db *db, int64_t course_id, int64_t package_id,
+    const char *item, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_UNIT_SCO, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, course_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
+	return (db_one_id(db, s, id, cause));
+}
+
+int
+store_unit_get(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_UNIT_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_one(db, s, out, cause));
+}
+
+int
+store_unit_update(struct db *db, int64_t id, const char *title,
+    int minutes, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_UNIT_UPDATE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, minutes);
+	return (db_step_done(db, s, cause));
+}
+
+int
+store_unit_delete(struct db *db, int64_t id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_UNIT_DELETE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_step_done(db, s, cause));
+}
+
+/* -2 when the course has a cohort of that name. */
+int
+store_cohort_insert(struct db *db, const struct spoc_cohort *c, int64_t now,
+    int64_t by, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COHORT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, c->course_id);
+	sqlite3_bind_text(s, 2, c->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, c->start, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, c->end, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, c->meeting_date, -1, SQLITE_TRANSIENT);
+	db_bind_optional_text(s, 6, c->meeting_time);
+	sqlite3_bind_text(s, 7, c->meeting_mode, -1, SQLITE_TRANSIENT);
+	db_bind_optional_text(s, 8, c->meeting_place);
+	sqlite3_bind_int64(s, 9, now);
+	db_bind_id(s, 10, by);
+	return (db_insert(db, s, id, cause));
+}
+
+int
+store_cohort_get(struct db *db, int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COHORT_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_one(db, s, out, cause));
+}
+
+/* Every cohort, with the number of enrolments the actor may see. */
+int
+store_cohort_list(struct db *db, const struct actor *a, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COHORT_LIST, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The ids of the cohorts with this name, as [{"id": N}, ...]. */
+int
+store_cohort_by_name(struct db *db, const char *name, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COHORT_BY_NAME, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	return (db_rows(db, s, out, cause));
+}
+
+/* -2 when the SIRET is known. */
+int
+store_company_insert(struct db *db, const char *siret, const char *name,
+    int64_t headcount, int64_t now, int64_t by, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COMPANY_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, siret, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, headcount);
+	sqlite3_bind_int64(s, 4, now);
+	db_bind_id(s, 5, by);
+	return (db_insert(db, s, id, cause));
+}
+
+int
+store_company_by_siret(struct db *db, const char *siret, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COMPANY_BY_SIRET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, siret, -1, SQLITE_TRANSIENT);
+	return (db_one(db, s, out, cause));
+}
+
+int
+store_company_list(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_COMPANY_LIST, cause)) == NULL)
+		return (-1);
+	return (db_rows(db, s, out, cause));
+}
+
+/* -2 when the learner is already enrolled in the cohort. */
+int
+store_enrolment_insert(struct db *db, int64_t cohort_id, int64_t user_id,
+    int64_t company_id, int64_t opca_id, int64_t now, int64_t by,
+    int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ENROLMENT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, cohort_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, company_id);
+	sqlite3_bind_int64(s, 4, opca_id);
+	sqlite3_bind_int64(s, 5, now);
+	db_bind_id(s, 6, by);
+	return (db_insert(db, s, id, cause));
+}
+
+int
+store_enrolment_find(struct db *db, int64_t cohort_id, int64_t user_id,
+    int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ENROLMENT_FIND, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, cohort_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return (db_one_id(db, s, id, cause));
+}
+
+/* Scoped: an enrolment the actor may not see does not exist for them. */
+int
+store_enrolment_get(struct db *db, const struct actor *a, int64_t id,
+    json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ENROLMENT_GET, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	return (db_one(db, s, out, cause));
+}
+
+/* A cohort's enrolments in the actor's scope, with their latest mark. */
+int
+store_enrolment_list(struct db *db, const struct actor *a, int64_t cohort_id,
+    json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ENROLMENT_LIST, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, cohort_id);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The newest mark of an enrolment: 1 and its id, 0 when none, -1. */
+int
+store_attendance_last(struct db *db, int64_t enrolment_id, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTENDANCE_LAST, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, enrolment_id);
+	return (db_one_id(db, s, id, cause));
+}
+
+int
+store_attendance_insert(struct db *db, int64_t enrolment_id, int present,
+    int64_t now, const struct actor *a, int64_t supersedes, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTENDANCE_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, enrolment_id);
+	sqlite3_bind_int(s, 2, present != 0);
+	sqlite3_bind_int64(s, 3, now);
+	db_bind_id(s, 4, a->id);
+	sqlite3_bind_text(s, 5, a->label != NULL ? a->label : "cli", -1,
+	    SQLITE_TRANSIENT);
+	db_bind_id(s, 6, supersedes);
+	return (db_insert(db, s, id, cause));
+}
+
+/* Every mark of a cohort in the actor's scope, oldest first. */
+int
+store_attendance_list(struct db *db, const struct actor *a,
+    int64_t cohort_id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTENDANCE_LIST, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, cohort_id);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The learner's enrolments whose tracks hold this SCO, one row each. */
+int
+store_spoc_access(struct db *db, int64_t user_id, int64_t package_id,
+    const char *item, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SPOC_ACCESS, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The learner's enrolments with every unit of their tracks, in order. */
+int
+store_spoc_learner(struct db *db, int64_t user_id, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_SPOC_LEARNER, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	return (db_rows(db, s, out, cause));
 }

@@ -49,6 +49,8 @@ static const struct http_error_text {
 	{ "range", 416, "Plage demandée invalide.", "Range not satisfiable" },
 	{ "unprocessable", 422, "Les données envoyées sont invalides.",
 	    "Unprocessable entity" },
+	{ "cmi", 422, "Une valeur SCORM envoyée par l'unité a été refusée.",
+	    "SCORM value refused" },
 	{ "too_many_requests", 429,
 	    "Trop de tentatives. Veuillez patienter.", "Too many requests" },
 	{ "internal", 500, "Erreur interne du serveur.",
@@ -314,12 +316,25 @@ http_authorize(struct req *req)
 		return (0);	/* a public write (login): Origin is enough */
 	/* Our pages send the session's token with every write. */
 	tok = http_header(req, "X-CSRF-Token");
-	if (req->sess == NULL || tok == NULL ||
-	    strlen(tok) != strlen(req->sess->csrf) ||
-	    CRYPTO_memcmp(tok, req->sess->csrf, strlen(tok)) != 0) {
+	if (tok == NULL && (r->flags & ROUTE_CSRF_BODY) && req->sess != NULL) {
+		req->csrf_in_body = 1;	/* a beacon: the handler checks */
+		return (0);
+	}
+	if (http_csrf_check(req, tok) != 0) {
 		http_error(req, 403, "csrf", NULL);
 		return (-1);
 	}
+	return (0);
+}
+
+/* 0 when tok is the session's CSRF token (compared in constant time). */
+int
+http_csrf_check(struct req *req, const char *tok)
+{
+	if (req->sess == NULL || tok == NULL ||
+	    strlen(tok) != strlen(req->sess->csrf) ||
+	    CRYPTO_memcmp(tok, req->sess->csrf, strlen(tok)) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -413,6 +428,8 @@ http_set_header(struct req *req, const char *name, const char *value)
 	    value);
 }
 
+static json_t	*http_body_parse(struct req *, char **);
+
 static int
 http_wants_json(struct req *req)
 {
@@ -459,16 +476,35 @@ http_body_string(struct req *req)
 json_t *
 http_body_json(struct req *req, char **cause)
 {
-	struct evbuffer	*in = evhttp_request_get_input_buffer(req->ev);
-	json_error_t	 err;
-	json_t		*j;
-	size_t		 len;
-
 	if (!http_content_type_is(req, "application/json")) {
 		xasprintf(cause, "Le contenu doit être de type "
 		    "application/json.");
 		return (NULL);
 	}
+	return (http_body_parse(req, cause));
+}
+
+/* navigator.sendBeacon() sends a string as text/plain: take JSON in that. */
+json_t *
+http_body_json_beacon(struct req *req, char **cause)
+{
+	if (!http_content_type_is(req, "application/json") &&
+	    !http_content_type_is(req, "text/plain")) {
+		xasprintf(cause, "Le contenu doit être de type "
+		    "application/json ou text/plain.");
+		return (NULL);
+	}
+	return (http_body_parse(req, cause));
+}
+
+static json_t *
+http_body_parse(struct req *req, char **cause)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req->ev);
+	json_error_t	 err;
+	json_t		*j;
+	size_t		 len;
+
 	len = evbuffer_get_length(in);
 	j = json_loadb((const char *)evbuffer_pullup(in, len), len,
 	    JSON_REJECT_DUPLICATES, &err);
@@ -654,6 +690,22 @@ http_html_escape(struct evbuffer *buf, const char *s)
 	}
 }
 
+/* The JSON body of an error, for handlers that add fields to it. */
+json_t *
+http_error_body(struct req *req, int status, const char *code,
+    const char *detail)
+{
+	const struct http_error_text	*e = http_error_find(status, code);
+	json_t				*j;
+
+	j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", e->code,
+	    "message", e->fr, "request_id", req->id);
+	if (detail != NULL)
+		json_object_set_new(json_object_get(j, "error"), "detail",
+		    json_string(detail));
+	return (j);
+}
+
 /*
  * The one error path: a JSON object for the API, a small French page for
  * browsers. detail (French, may be NULL) says what exactly was wrong.
@@ -681,11 +733,7 @@ http_error(struct req *req, int status, const char *code, const char *fmt,
 		free(v);
 	}
 	if (http_wants_json(req)) {
-		j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", e->code,
-		    "message", e->fr, "request_id", req->id);
-		if (detail != NULL)
-			json_object_set_new(json_object_get(j, "error"),
-			    "detail", json_string(detail));
+		j = http_error_body(req, status, code, detail);
 		free(detail);
 		http_reply_json(req, status, j);
 		return;

@@ -60,7 +60,10 @@ test('a learner plays a package: contents, SCO in the frame, next and previous',
   const links = await page.locator('#sommaire a').allTextContents();
   assert.ok(links.length >= 2, `contents: ${links}`);
   assert.match(await page.locator('#version').textContent(), /SCORM 2004 4th Edition/);
-  // The first SCO is loaded from the package's immutable URL.
+  // The first SCO is loaded from the package's immutable URL, once its
+  // run-time session is open.
+  await page.waitForFunction(() =>
+    /^\/content\//.test(document.querySelector('#sco').getAttribute('src')));
   const src = await page.locator('#sco').getAttribute('src');
   assert.match(src, /^\/content\/[0-9a-f]{64}\//);
   const frame = page.frameLocator('#sco');
@@ -70,10 +73,12 @@ test('a learner plays a package: contents, SCO in the frame, next and previous',
   await page.locator('#suivant').click();
   await page.waitForFunction(() => document.querySelector('#sommaire a[aria-current="page"]')
     ?.dataset.index === '1');
-  assert.notEqual(await page.locator('#sco').getAttribute('src'), src);
+  await page.waitForFunction((s) => /^\/content\//.test(
+    document.querySelector('#sco').getAttribute('src')) &&
+    document.querySelector('#sco').getAttribute('src') !== s, src);
   assert.match(page.url(), /element=/);
   await page.locator('#precedent').click();
-  assert.equal(await page.locator('#sco').getAttribute('src'), src);
+  await page.waitForFunction((s) => document.querySelector('#sco').getAttribute('src') === s, src);
   assert.deepEqual(errors, []);
 });
 

@@ -36,6 +36,12 @@ function csrf() {
 	return storage()?.getItem(CSRF_KEY) || null;
 }
 
+// The session's CSRF token, for requests that carry it in their body (a
+// beacon cannot set headers).
+export function csrfToken() {
+	return csrf();
+}
+
 function setCsrf(token) {
 	const s = storage();
 	if (!s)
@@ -105,6 +111,8 @@ export class ApiError extends Error {
 		this.title = title;
 		this.detail = detail;
 		this.requestId = e.request_id || "";
+		// The whole body: some errors carry more (a CSV file's report).
+		this.body = body && typeof body === "object" ? body : null;
 		const retry = Number.parseInt(headers?.get("Retry-After") || "", 10);
 		this.retryAfter = Number.isFinite(retry) && retry > 0 ? retry : 0;
 	}
@@ -281,6 +289,10 @@ export function renderHeader(user) {
 	    "aria-current": here === href ? "page" : null, text });
 	nav.replaceChildren();
 	if (user) {
+		if (user.role === "learner")
+			nav.append(link("/parcours.html", "Mon parcours"));
+		else
+			nav.append(link("/admin/sessions.html", "Sessions"));
 		nav.append(el("span", { class: "who", text: user.name }),
 		    link("/compte.html", "Mon compte"));
 	} else if (here !== "/login.html") {

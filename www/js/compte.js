@@ -32,6 +32,9 @@ async function showUser(user) {
 	$("infos").hidden = false;
 	$("lien-comptes").hidden = !STAFF_ROLES.includes(user.role);
 	$("lien-paquets").hidden = user.role !== "admin";
+	$("lien-parcours").hidden = user.role !== "learner";
+	for (const id of ["lien-sessions", "lien-formations", "lien-entreprises"])
+		$(id).hidden = !STAFF_ROLES.includes(user.role);
 }
 
 formMdp.addEventListener("submit", async (ev) => {

@@ -1,7 +1,8 @@
 "use strict";
 
 // Home page: shows whether the service answers, from /healthz, and the way
-// in: "Se connecter", or "Mon compte" for a visitor already logged in.
+// in: "Se connecter", or for a visitor already logged in "Mon parcours"
+// (learners) or "Mon compte".
 import { me, renderHeader } from "./api.js";
 
 const status = document.getElementById("status");
@@ -33,7 +34,10 @@ async function showAccount() {
 		user = null;	// the health line already tells what is wrong
 	}
 	renderHeader(user);
-	if (user) {
+	if (user && user.role === "learner") {
+		acces.textContent = "Mon parcours";
+		acces.href = "/parcours.html";
+	} else if (user) {
 		acces.textContent = "Mon compte";
 		acces.href = "/compte.html";
 	}

@@ -1,0 +1,399 @@
+/*
+ * Handlers of the course, cohorts, companies, enrolments and attendance.
+ * Reads answer from the read-only connection; every change is a writer
+ * job that calls the spoc.c function the CLI calls too, and the reply
+ * waits for the commit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "assidu.h"
+
+struct api_spoc_job;
+typedef int	(*api_spoc_fn)(struct db *, struct api_spoc_job *, char **);
+
+/* One change on its way through the writer. */
+struct api_spoc_job {
+	struct req	*req;
+	int64_t		 now;
+	int64_t		 id;		/* from the path, or 0 */
+	json_t		*in;		/* the JSON body */
+	char		*text;		/* a CSV body */
+	size_t		 len;
+	api_spoc_fn	 fn;
+	int		 status;	/* of a success */
+	json_t		*reply;		/* the answer, or a CSV report */
+};
+
+static int
+api_spoc_run(struct db *db, void *arg, char **cause)
+{
+	struct api_spoc_job	*j = arg;
+
+	return (j->fn(db, j, cause));
+}
+
+static void
+api_spoc_done(void *arg, int error, const char *cause)
+{
+	struct api_spoc_job	*j = arg;
+	json_t			*body;
+
+	if (error == 0) {
+		http_reply_json(j->req, j->status, j->reply);
+		j->reply = NULL;
+	} else if (error == ERR_INVALID && j->reply != NULL) {
+		/* A refused CSV file: the report says what to correct. */
+		body = http_error_body(j->req, 422, NULL, cause);
+		json_object_set(body, "report", j->reply);
+		http_reply_json(j->req, 422, body);
+	} else
+		http_fail(j->req, error, cause);
+	json_decref(j->in);
+	json_decref(j->reply);
+	free(j->text);
+	free(j);
+}
+
+/* The path's number; answers 404 with missing and returns -1 if none. */
+static int
+api_spoc_id(struct req *req, size_t i, int64_t *id, const char *missing)
+{
+	const char	*s = http_param(req, i);
+	char		*end;
+
+	errno = 0;
+	*id = s != NULL ? strtoll(s, &end, 10) : 0;
+	if (s == NULL || errno != 0 || *s == '\0' || *end != '\0' ||
+	    *id <= 0) {
+		http_error(req, 404, NULL, "%s", missing);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Queue fn with the request's JSON body (and path id, if any). */
+static void
+api_spoc_submit(struct req *req, int64_t id, api_spoc_fn fn, int status)
+{
+	struct api_spoc_job	*j;
+	json_t			*body;
+	char			*cause;
+
+	if ((body = http_body_json(req, &cause)) == NULL) {
+		http_error(req, 400, "bad_json", "%s", cause);
+		free(cause);
+		return;
+	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		http_error(req, 400, "bad_json", "Un objet JSON est attendu.");
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->now = clock_now_ms();
+	j->id = id;
+	j->in = body;
+	j->fn = fn;
+	j->status = status;
+	http_hold(req);
+	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+}
+
+/* Reply with a read's result. */
+static void
+api_spoc_read(struct req *req, int rc, json_t *out, char *cause)
+{
+	if (rc != ERR_OK)
+		http_fail(req, rc, cause);
+	else
+		http_reply_json(req, 200, out);
+	free(cause);
+}
+
+/* Courses. */
+
+void
+api_spoc_courses(struct req *req)
+{
+	json_t	*list = NULL;
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = store_course_list(server_db(req->srv), &list, &cause);
+	http_reply_read(req, rc, list, cause);
+}
+
+static int
+api_course_create_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_course_create(db, &j->req->actor, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_course_create(struct req *req)
+{
+	api_spoc_submit(req, 0, api_course_create_run, 201);
+}
+
+void
+api_spoc_course_get(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL;
+	int64_t	 id;
+	int	 rc;
+
+	if (api_spoc_id(req, 0, &id, "Formation introuvable.") != 0)
+		return;
+	rc = spoc_course_get(server_db(req->srv), id, &out, &cause);
+	api_spoc_read(req, rc, out, cause);
+}
+
+static int
+api_track_create_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_track_create(db, &j->req->actor, j->id, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_track_create(struct req *req)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, "Formation introuvable.") == 0)
+		api_spoc_submit(req, id, api_track_create_run, 201);
+}
+
+static int
+api_unit_add_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_unit_add(db, &j->req->actor, j->id, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_unit_add(struct req *req)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, "Formation introuvable.") == 0)
+		api_spoc_submit(req, id, api_unit_add_run, 201);
+}
+
+static int
+api_unit_update_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_unit_update(db, &j->req->actor, j->id, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_unit_update(struct req *req)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, "Unité introuvable.") == 0)
+		api_spoc_submit(req, id, api_unit_update_run, 200);
+}
+
+static int
+api_unit_delete_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_unit_delete(db, &j->req->actor, j->id, j->now, &j->reply,
+	    cause));
+}
+
+/* DELETE has no body. */
+void
+api_spoc_unit_delete(struct req *req)
+{
+	struct api_spoc_job	*j;
+	int64_t			 id;
+
+	if (api_spoc_id(req, 0, &id, "Unité introuvable.") != 0)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->now = clock_now_ms();
+	j->id = id;
+	j->fn = api_unit_delete_run;
+	j->status = 200;
+	http_hold(req);
+	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+}
+
+/* Cohorts. */
+
+void
+api_spoc_cohorts(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = spoc_cohort_list(server_db(req->srv), &req->actor,
+	    clock_now_ms(), &out, &cause);
+	api_spoc_read(req, rc, out, cause);
+}
+
+static int
+api_cohort_create_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_cohort_create(db, &j->req->actor, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_cohort_create(struct req *req)
+{
+	api_spoc_submit(req, 0, api_cohort_create_run, 201);
+}
+
+void
+api_spoc_cohort_get(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL;
+	int64_t	 id;
+	int	 rc;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+		return;
+	rc = spoc_cohort_get(server_db(req->srv), &req->actor, id,
+	    clock_now_ms(), &out, &cause);
+	api_spoc_read(req, rc, out, cause);
+}
+
+/* Companies. */
+
+void
+api_spoc_companies(struct req *req)
+{
+	json_t	*list = NULL;
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = store_company_list(server_db(req->srv), &list, &cause);
+	http_reply_read(req, rc, list, cause);
+}
+
+static int
+api_company_create_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_company_create(db, &j->req->actor, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_company_create(struct req *req)
+{
+	api_spoc_submit(req, 0, api_company_create_run, 201);
+}
+
+/* Enrolments. */
+
+static int
+api_enrol_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_enrol(db, &j->req->actor, j->id, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_enrol(struct req *req)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") == 0)
+		api_spoc_submit(req, id, api_enrol_run, 201);
+}
+
+static int
+api_enrol_csv_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_enrol_csv(db, &j->req->actor, j->id, j->text, j->len,
+	    j->now, &j->reply, cause));
+}
+
+/*
+ * The body is the file as it is (text/csv): parsed and checked in the
+ * writer's transaction, so that a refused file leaves nothing behind.
+ */
+void
+api_spoc_enrol_csv(struct req *req)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req->ev);
+	struct api_spoc_job	*j;
+	int64_t			 id;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->now = clock_now_ms();
+	j->id = id;
+	j->len = evbuffer_get_length(in);
+	j->text = xmalloc(j->len + 1);
+	evbuffer_copyout(in, j->text, j->len);
+	j->text[j->len] = '\0';
+	j->fn = api_enrol_csv_run;
+	j->status = 201;
+	http_hold(req);
+	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+}
+
+/* Attendance. */
+
+void
+api_spoc_attendance(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL;
+	int64_t	 id;
+	int	 rc;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+		return;
+	rc = spoc_attendance_list(server_db(req->srv), &req->actor, id, &out,
+	    &cause);
+	api_spoc_read(req, rc, out, cause);
+}
+
+static int
+api_attendance_run(struct db *db, struct api_spoc_job *j, char **cause)
+{
+	return (spoc_attendance_mark(db, &j->req->actor, j->id, j->in, j->now,
+	    &j->reply, cause));
+}
+
+void
+api_spoc_attendance_mark(struct req *req)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") == 0)
+		api_spoc_submit(req, id, api_attendance_run, 201);
+}
+
+/* The learner's course, with every week's opening date and state. */
+void
+api_spoc_me_course(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = spoc_learner_course(server_db(req->srv), &req->actor,
+	    clock_now_ms(), &out, &cause);
+	api_spoc_read(req, rc, out, cause);
+}

@@ -1,0 +1,472 @@
+/*
+ * The SCORM run-time on the server: opening a session on a SCO (which
+ * attempt, which entry, the saved state to resume) and applying the
+ * browser's commits. Every value is checked again with cmi.c, the same table
+ * the browser used: the server is the authority. Runs inside the writer's
+ * transaction, so a commit is all or nothing.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assidu.h"
+
+#define RTE_MAX_VALUES	10000	/* per commit; a real SCO sends dozens */
+
+/* What a funder checks: changes of these go to the audit log. */
+static const char *rte_audited_12[] = {
+	"cmi.core.lesson_status", "cmi.core.score.raw", "cmi.core.score.min",
+	"cmi.core.score.max", NULL
+};
+static const char *rte_audited_2004[] = {
+	"cmi.completion_status", "cmi.success_status", "cmi.score.scaled",
+	"cmi.score.raw", "cmi.score.min", "cmi.score.max",
+	"cmi.progress_measure", NULL
+};
+
+void
+rte_attempt_clear(struct rte_attempt *a)
+{
+	free(a->item);
+	free(a->max_time);
+	free(a->time_action);
+	free(a->launch_data);
+	memset(a, 0, sizeof *a);
+}
+
+void
+rte_session_clear(struct rte_session *se)
+{
+	free(se->entry);
+	free(se->exit);
+	memset(se, 0, sizeof *se);
+}
+
+void
+rte_opened_clear(struct rte_opened *o)
+{
+	free(o->entry);
+	json_decref(o->values);
+	memset(o, 0, sizeof *o);
+}
+
+void
+rte_commit_clear(struct rte_commit *c)
+{
+	json_decref(c->values);
+	free(c->element);
+	memset(c, 0, sizeof *c);
+}
+
+/* SCORM 1.2 wants "Last, First"; a name without a space stays as it is. */
+static char *
+rte_learner_name(const char *name)
+{
+	const char	*sp = strrchr(name, ' ');
+	char		*out;
+
+	if (sp == NULL || sp == name || sp[1] == '\0')
+		return (xstrdup(name));
+	xasprintf(&out, "%s, %.*s", sp + 1, (int)(sp - name), name);
+	return (out);
+}
+
+/* A stored value as it is, without GetValue's rules; NULL when unset. */
+static const char *
+rte_raw(const struct cmi *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cmi_count(c); i++) {
+		if (strcmp(cmi_name(c, i), name) == 0)
+			return (cmi_value(c, i));
+	}
+	return (NULL);
+}
+
+static double
+rte_json_real(json_t *item, const char *key)
+{
+	json_t	*v = json_object_get(item, key);
+
+	return (json_is_number(v) ? json_number_value(v) : -1);
+}
+
+static char *
+rte_json_dup(json_t *item, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(item, key));
+
+	return (v != NULL ? xstrdup(v) : NULL);
+}
+
+/* The item of a package's table of contents, or NULL. */
+static json_t *
+rte_find_item(json_t *pkg, const char *item)
+{
+	json_t	*it;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(pkg, "items"), i, it) {
+		if (strcmp(json_string_value(json_object_get(it,
+		    "identifier")), item) == 0)
+			return (it);
+	}
+	return (NULL);
+}
+
+/*
+ * Which attempt a launch continues, and with what entry. A suspended
+ * session resumes. A session closed without suspend ends a SCORM 2004
+ * attempt (the next launch starts afresh, the old one stays on record);
+ * SCORM 1.2 has no attempts and keeps its data. A session that was never
+ * terminated (tab closed, crash) keeps its attempt and data.
+ */
+static int
+rte_choose_attempt(struct db *db, const struct actor *a, int64_t package_id,
+    const char *item, json_t *it, int version, int64_t now,
+    struct rte_attempt *att, char **entry, char **cause)
+{
+	struct rte_session	 last;
+	json_t			*d;
+	char			*object;
+	int			 rc, fresh = 0, number = 1;
+
+	memset(&last, 0, sizeof last);
+	if ((rc = store_attempt_last(db, a->id, package_id, item, att,
+	    cause)) == -1)
+		return (ERR_INTERNAL);
+	if (rc == 0)
+		fresh = 1;
+	else {
+		number = att->number + 1;
+		if ((rc = store_rte_session_last(db, att->id, &last,
+		    cause)) == -1)
+			return (ERR_INTERNAL);
+		if (rc == 0)
+			*entry = xstrdup("ab-initio");
+		else if (last.exit != NULL && strcmp(last.exit, "suspend") == 0)
+			*entry = xstrdup("resume");
+		else if (last.finished_at != 0 && version == SCORM_2004)
+			fresh = 1;
+		else
+			*entry = xstrdup("");
+		rte_session_clear(&last);
+	}
+	if (!fresh)
+		return (ERR_OK);
+
+	rte_attempt_clear(att);
+	att->user_id = a->id;
+	att->package_id = package_id;
+	att->item = xstrdup(item);
+	att->number = number;
+	att->version = version;
+	att->mastery = rte_json_real(it, "mastery");
+	att->completion = rte_json_real(it, "completion_threshold");
+	att->max_time = rte_json_dup(it, "max_time");
+	att->time_action = rte_json_dup(it, "time_limit_action");
+	att->launch_data = rte_json_dup(it, "launch_data");
+	if (store_attempt_insert(db, att, now, cause) != 0)
+		return (ERR_INTERNAL);
+	free(*entry);
+	*entry = xstrdup("ab-initio");
+	d = json_pack("{s:I,s:s,s:i,s:i}", "package", (json_int_t)package_id,
+	    "item", item, "number", number, "version", version);
+	xasprintf(&object, "attempt:%lld", (long long)att->id);
+	rc = audit_append(db, a, "rte.attempt.start", object, d, now, cause);
+	free(object);
+	return (rc == 0 ? ERR_OK : ERR_INTERNAL);
+}
+
+/* The launch values cmi_begin() sets, from an attempt and a session. */
+static void
+rte_launch(struct cmi_launch *l, const struct rte_attempt *att,
+    const char *learner_id, const char *learner_name, const char *entry,
+    int64_t total_cs)
+{
+	memset(l, 0, sizeof *l);
+	l->learner_id = learner_id;
+	l->learner_name = learner_name;
+	l->entry = entry;
+	l->credit = "credit";
+	l->mode = "normal";
+	l->total_cs = total_cs;
+	l->mastery = att->mastery;
+	l->completion = att->completion;
+	l->max_time = att->max_time;
+	l->time_action = att->time_action;
+	l->launch_data = att->launch_data;
+}
+
+/*
+ * Open a run-time session of learner a (named name) on one SCO of a
+ * package: the attempt it continues or starts, and every value the browser
+ * must know before the SCO calls Initialize.
+ */
+int
+rte_open(struct db *db, const struct actor *a, const char *name,
+    int64_t package_id, const char *item, int64_t now, struct rte_opened *out,
+    char **cause)
+{
+	struct rte_attempt	 att;
+	struct rte_session	 se;
+	struct cmi_launch	 l;
+	struct cmi		*c = NULL;
+	json_t			*pkg = NULL, *it;
+	char			*entry = NULL, *lname = NULL, lid[32];
+	int64_t			 total;
+	size_t			 i;
+	int			 rc, version;
+
+	memset(&att, 0, sizeof att);
+	memset(&se, 0, sizeof se);
+	if ((rc = store_package_get(db, package_id, &pkg, cause)) != 1) {
+		if (rc == 0)
+			xasprintf(cause, "Paquet inconnu.");
+		return (rc == 0 ? ERR_NOT_FOUND : ERR_INTERNAL);
+	}
+	version = (int)json_integer_value(json_object_get(pkg, "version"));
+	if ((it = rte_find_item(pkg, item)) == NULL) {
+		xasprintf(cause, "Ce paquet n'a pas d'élément « %s ».", item);
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	if (!json_is_true(json_object_get(it, "sco"))) {
+		xasprintf(cause, "« %s » est une ressource sans suivi SCORM "
+		    "(asset), pas un SCO.", item);
+		rc = ERR_INVALID;
+		goto out;
+	}
+	if ((rc = rte_choose_attempt(db, a, package_id, item, it, version,
+	    now, &att, &entry, cause)) != ERR_OK)
+		goto out;
+	se.attempt_id = att.id;
+	se.user_id = a->id;
+	se.entry = xstrdup(entry);
+	rc = ERR_INTERNAL;
+	if (store_rte_session_insert(db, &se, now, cause) != 0 ||
+	    store_rte_total(db, att.id, &total, cause) != 0)
+		goto out;
+	c = cmi_create(version);
+	if (store_cmi_load(db, att.id, c, cause) != 0)
+		goto out;
+	snprintf(lid, sizeof lid, "%lld", (long long)a->id);
+	lname = rte_learner_name(name);
+	rte_launch(&l, &att, lid, lname, entry, total);
+	cmi_begin(c, &l);
+
+	out->session_id = se.id;
+	out->attempt_id = att.id;
+	out->version = version;
+	out->entry = entry;
+	entry = NULL;
+	out->values = json_array();
+	for (i = 0; i < cmi_count(c); i++)
+		json_array_append_new(out->values, json_pack("[s,s]",
+		    cmi_name(c, i), cmi_value(c, i)));
+	rc = ERR_OK;
+out:
+	cmi_free(c);
+	free(lname);
+	free(entry);
+	json_decref(pkg);
+	rte_attempt_clear(&att);
+	rte_session_clear(&se);
+	return (rc);
+}
+
+/*
+ * Check a commit's body: {"seq": N, "values": [[name, value], ...],
+ * "finish": bool}. Fills c (values referenced); ERR_INVALID with a French
+ * cause otherwise.
+ */
+int
+rte_commit_check(json_t *body, struct rte_commit *c, char **cause)
+{
+	json_t	*seq, *values, *finish, *pair;
+	size_t	 i;
+
+	seq = json_object_get(body, "seq");
+	values = json_object_get(body, "values");
+	finish = json_object_get(body, "finish");
+	if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+		xasprintf(cause, "« seq » doit être un entier positif.");
+		return (ERR_INVALID);
+	}
+	if (!json_is_array(values) ||
+	    json_array_size(values) > RTE_MAX_VALUES) {
+		xasprintf(cause, "« values » doit être une liste d'au plus %d "
+		    "paires [élément, valeur].", RTE_MAX_VALUES);
+		return (ERR_INVALID);
+	}
+	json_array_foreach(values, i, pair) {
+		if (!json_is_array(pair) || json_array_size(pair) != 2 ||
+		    !json_is_string(json_array_get(pair, 0)) ||
+		    !json_is_string(json_array_get(pair, 1))) {
+			xasprintf(cause, "« values » : l'entrée %zu n'est pas "
+			    "une paire de chaînes [élément, valeur].", i);
+			return (ERR_INVALID);
+		}
+	}
+	if (finish != NULL && !json_is_boolean(finish)) {
+		xasprintf(cause, "« finish » doit valoir true ou false.");
+		return (ERR_INVALID);
+	}
+	c->seq = json_integer_value(seq);
+	c->values = json_incref(values);
+	c->finish = json_is_true(finish);
+	return (ERR_OK);
+}
+
+static int
+rte_audited(int version, const char *name)
+{
+	const char	**p;
+
+	p = version == SCORM_12 ? rte_audited_12 : rte_audited_2004;
+	for (; *p != NULL; p++) {
+		if (strcmp(*p, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Keep what the commit changed: saved state, or the session's own. */
+static int
+rte_persist(struct db *db, struct cmi *c, struct rte_session *se,
+    json_t *changes, char **cause)
+{
+	const char	*name, *value;
+	size_t		 i;
+	int64_t		 cs;
+
+	for (i = 0; i < cmi_count(c); i++) {
+		if (!cmi_dirty(c, i))
+			continue;
+		name = cmi_name(c, i);
+		value = cmi_value(c, i);
+		if (cmi_stored(name)) {
+			if (store_cmi_put(db, se->attempt_id, name, value,
+			    (int64_t)i, cause) != 0)
+				return (-1);
+			if (rte_audited(cmi_version(c), name))
+				json_object_set_new(changes, name,
+				    json_string(value));
+		} else if (strcmp(name, "cmi.exit") == 0 ||
+		    strcmp(name, "cmi.core.exit") == 0) {
+			free(se->exit);
+			se->exit = xstrdup(value);
+		} else if (strcmp(name, "cmi.session_time") == 0 ||
+		    strcmp(name, "cmi.core.session_time") == 0) {
+			cs = cmi_version(c) == SCORM_12 ?
+			    cmi_timespan_cs(value) : cmi_duration_cs(value);
+			if (cs >= 0)
+				se->session_cs = cs;
+			json_object_set_new(changes, name, json_string(value));
+		}
+	}
+	return (0);
+}
+
+/*
+ * Apply one commit of learner a. A seq at or below the last applied one is
+ * a retry: nothing changes and it succeeds. Otherwise every value goes
+ * through cmi_set(), and the first refused one refuses the whole commit.
+ */
+int
+rte_commit(struct db *db, const struct actor *a, struct rte_commit *cm,
+    int64_t now, char **cause)
+{
+	struct rte_attempt	 att;
+	struct rte_session	 se;
+	struct cmi_launch	 l;
+	struct cmi		*c = NULL;
+	json_t			*pair, *changes = NULL, *d;
+	const char		*name, *value, *old;
+	char			*data = NULL, *object = NULL;
+	size_t			 i;
+	int			 rc, e, changed = 0;
+
+	memset(&att, 0, sizeof att);
+	memset(&se, 0, sizeof se);
+	if ((rc = store_rte_session_get(db, cm->session_id, a->id, &se, &att,
+	    cause)) != 1) {
+		if (rc == 0)
+			xasprintf(cause, "Session SCORM inconnue.");
+		return (rc == 0 ? ERR_NOT_FOUND : ERR_INTERNAL);
+	}
+	if (cm->seq <= se.last_seq) {
+		cm->duplicate = 1;
+		cm->last_seq = se.last_seq;
+		rc = ERR_OK;
+		goto out;
+	}
+	if (se.finished_at != 0) {
+		xasprintf(cause, "Cette session SCORM est terminée : ouvrez "
+		    "l'unité de nouveau.");
+		rc = ERR_CONFLICT;
+		goto out;
+	}
+	rc = ERR_INTERNAL;
+	c = cmi_create(att.version);
+	if (store_cmi_load(db, att.id, c, cause) != 0)
+		goto out;
+	rte_launch(&l, &att, "", "", se.entry, 0);
+	cmi_begin(c, &l);
+	changes = json_object();
+	json_array_foreach(cm->values, i, pair) {
+		name = json_string_value(json_array_get(pair, 0));
+		value = json_string_value(json_array_get(pair, 1));
+		old = rte_raw(c, name);
+		if (rte_audited(att.version, name) &&
+		    (old == NULL || strcmp(old, value) != 0)) {
+			json_object_set_new(changes, name, json_string(value));
+			changed = 1;
+		}
+		if ((e = cmi_set(c, name, value)) != 0) {
+			cm->element = xstrdup(name);
+			cm->scorm_error = e;
+			xasprintf(cause, "Valeur refusée pour « %s » (erreur "
+			    "SCORM %d : %s).", name, e,
+			    cmi_error_string(att.version, e));
+			rc = ERR_INVALID;
+			goto out;
+		}
+	}
+	if (cm->finish)
+		cmi_finish(c);
+	if (rte_persist(db, c, &se, changes, cause) != 0)
+		goto out;
+	data = json_dumps(cm->values, JSON_COMPACT);
+	if (store_rte_commit_insert(db, se.id, cm->seq, now, cm->finish,
+	    data, cause) != 0)
+		goto out;
+	se.last_seq = cm->seq;
+	if (cm->finish)
+		se.finished_at = now;
+	if (store_rte_session_update(db, &se, now, cause) != 0)
+		goto out;
+	if (cm->finish || changed) {
+		d = json_pack("{s:I,s:I,s:I,s:b,s:O}", "attempt",
+		    (json_int_t)att.id, "session", (json_int_t)se.id, "seq",
+		    (json_int_t)cm->seq, "finish", cm->finish, "values",
+		    changes);
+		xasprintf(&object, "attempt:%lld", (long long)att.id);
+		if (audit_append(db, a, cm->finish ? "rte.session.finish" :
+		    "rte.commit", object, d, now, cause) != 0)
+			goto out;
+	}
+	cm->last_seq = cm->seq;
+	rc = ERR_OK;
+out:
+	free(object);
+	free(data);
+	json_decref(changes);
+	cmi_free(c);
+	rte_attempt_clear(&att);
+	rte_session_clear(&se);
+	return (rc);
+}
