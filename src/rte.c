@@ -214,6 +214,7 @@ rte_open(struct db *db, const struct actor *a, const char *name,
 	struct rte_attempt	 att;
 	struct rte_session	 se;
 	struct cmi_launch	 l;
+	struct spoc_access	 access;
 	struct cmi		*c = NULL;
 	json_t			*pkg = NULL, *it;
 	char			*entry = NULL, *lname = NULL, lid[32];
@@ -240,6 +241,10 @@ rte_open(struct db *db, const struct actor *a, const char *name,
 		rc = ERR_INVALID;
 		goto out;
 	}
+	/* A learner plays only the units of their enrolment, once open. */
+	if ((rc = spoc_unit_access(db, a, package_id, item, now, &access,
+	    cause)) != ERR_OK)
+		goto out;
 	if ((rc = rte_choose_attempt(db, a, package_id, item, it, version,
 	    now, &att, &entry, cause)) != ERR_OK)
 		goto out;

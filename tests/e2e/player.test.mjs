@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
 import { BIN, startDaemon } from '../lib/daemon.mjs';
 import { validPackage } from '../data/hostile.mjs';
+import { enrolInCourse } from '../lib/course.mjs';
 
 const T = { timeout: 60000 };
 const LEARNER = { email: 'lea@boulangerie.fr', password: 'Farine-Et-Levain-2026' };
@@ -32,6 +33,8 @@ before(async () => {
   const imp = cli(['import', zip]);
   assert.equal(imp.status, 0, imp.stderr);
   fs.rmSync(dir, { recursive: true, force: true });
+  enrolInCourse(cli, [{ package: 1, item: 'ITEM-1' }, { package: 1, item: 'ITEM-2' }],
+    [LEARNER.email]);
   browser = await launchBrowser();
 });
 

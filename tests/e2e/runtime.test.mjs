@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { axeViolations, launchBrowser, watchedPage } from '../lib/browser.mjs';
 import { BIN, SRCDIR, startDaemon } from '../lib/daemon.mjs';
 import { validPackage } from '../data/hostile.mjs';
+import { enrolInCourse } from '../lib/course.mjs';
 
 const T = { timeout: 120000 };
 const UNIT = 's1u1';
@@ -138,6 +139,9 @@ before(async () => {
     const imp = cli(['import', path.join(dir, 'essai.zip')]);
     assert.equal(imp.status, 0, imp.stderr);
     pkg.mixed = Number(sql('SELECT max(id) FROM packages'));
+    enrolInCourse(cli, [{ package: pkg['1.2'], item: `ITEM-${UNIT}` },
+      { package: pkg['2004'], item: `ITEM-${UNIT}` }, { package: pkg.mixed, item: 'ITEM-1' },
+      { package: pkg.mixed, item: 'ITEM-2' }], [LEARNER.email]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, request, startDaemon } from '../lib/daemon.mjs';
 import { validPackage } from '../data/hostile.mjs';
+import { enrolInCourse } from '../lib/course.mjs';
 
 const PW = 'Apprendre-Sans-Perdre-1';
 let d;
@@ -63,6 +64,7 @@ test('set up learners, a funder and one package of each version', async () => {
     ['lea', 'lea@boulangerie.fr', 'Léa Durand', 'learner', 'unifaf'],
     ['karim', 'karim@garage.fr', 'Karim Benali', 'learner', 'unifaf'],
     ['funder', 'controle@financeur.fr', 'Sophie Bernard', 'funder', null],
+    ['zoe', 'zoe@fleuriste.fr', 'Zoé Martin', 'learner', 'unifaf'],
   ]) {
     const args = ['user', 'add', email, '--name', name, '--role', role, '--password-stdin'];
     if (opca)
@@ -82,6 +84,20 @@ test('set up learners, a funder and one package of each version', async () => {
     pkg[v] = Number(sql(`SELECT id FROM packages WHERE version = ${v === '1.2' ? 12 : 2004}`));
   }
   fs.rmSync(dir, { recursive: true });
+  enrolInCourse(cli, [{ package: pkg['1.2'], item: 'ITEM-1' },
+    { package: pkg['1.2'], item: 'ITEM-2' }, { package: pkg['2004'], item: 'ITEM-1' },
+    { package: pkg['2004'], item: 'ITEM-2', week: 2 }], [users.lea, users.karim]);
+});
+
+test('a learner opens only the units of their enrolment, once their week is open', async () => {
+  const before = sql('SELECT count(*) FROM rte_sessions');
+  let r = await open(sess.zoe, pkg['1.2'], 'ITEM-1');
+  assert.equal(r.status, 403, r.body);
+  assert.match(r.json.error.detail, /ne fait pas partie de votre parcours/);
+  r = await open(sess.lea, pkg['2004'], 'ITEM-2');
+  assert.equal(r.status, 403, r.body);
+  assert.match(r.json.error.detail, /ouvre le/);
+  assert.equal(sql('SELECT count(*) FROM rte_sessions'), before);
 });
 
 test('the data model is served to signed-in users and matches the CLI export', async () => {

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, request, startDaemon } from '../lib/daemon.mjs';
 import { validPackage } from '../data/hostile.mjs';
+import { enrolInCourse } from '../lib/course.mjs';
 import { BACKOFF_MS, JOURNAL_PREFIX, KEEPALIVE_MAX, MAX_ATTEMPTS, Runtime,
   createApi, replayJournal } from '../../www/js/scorm-api.js';
 import { Cmi } from '../../www/js/cmi.js';
@@ -233,6 +234,9 @@ test('set up: a learner, one package of each version, the data model', async () 
     pkg[v] = Number(sql(`SELECT id FROM packages WHERE version = ${v === '1.2' ? 12 : 2004}`));
   }
   fs.rmSync(dir, { recursive: true });
+  enrolInCourse(cli, [{ package: pkg['1.2'], item: 'ITEM-1' },
+    { package: pkg['1.2'], item: 'ITEM-2' }, { package: pkg['2004'], item: 'ITEM-1' },
+    { package: pkg['2004'], item: 'ITEM-2' }], ['lea@boulangerie.fr']);
   const m = await request(`${d.url}/api/v1/runtime/datamodel`, { headers: { Cookie: lea.cookie } });
   assert.equal(m.status, 200);
   model = m.json;
