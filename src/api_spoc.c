@@ -78,6 +78,29 @@ api_spoc_id(struct req *req, size_t i, int64_t *id, const char *missing)
 	return (0);
 }
 
+/* A job for fn; the caller fills its input, then api_spoc_queue(). */
+static struct api_spoc_job *
+api_spoc_job(struct req *req, int64_t id, api_spoc_fn fn, int status)
+{
+	struct api_spoc_job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->now = clock_now_ms();
+	j->id = id;
+	j->fn = fn;
+	j->status = status;
+	return (j);
+}
+
+static void
+api_spoc_queue(struct api_spoc_job *j)
+{
+	http_hold(j->req);
+	writer_submit(server_writer(j->req->srv), api_spoc_run, api_spoc_done,
+	    j);
+}
+
 /* Queue fn with the request's JSON body (and path id, if any). */
 static void
 api_spoc_submit(struct req *req, int64_t id, api_spoc_fn fn, int status)
@@ -96,15 +119,20 @@ api_spoc_submit(struct req *req, int64_t id, api_spoc_fn fn, int status)
 		http_error(req, 400, "bad_json", "Un objet JSON est attendu.");
 		return;
 	}
-	j = xcalloc(1, sizeof *j);
-	j->req = req;
-	j->now = clock_now_ms();
-	j->id = id;
+	j = api_spoc_job(req, id, fn, status);
 	j->in = body;
-	j->fn = fn;
-	j->status = status;
-	http_hold(req);
-	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+	api_spoc_queue(j);
+}
+
+/* The same for a path whose first number is the id; 404 with missing. */
+static void
+api_spoc_submit_at(struct req *req, const char *missing, api_spoc_fn fn,
+    int status)
+{
+	int64_t	 id;
+
+	if (api_spoc_id(req, 0, &id, missing) == 0)
+		api_spoc_submit(req, id, fn, status);
 }
 
 /* Reply with a read's result. */
@@ -168,10 +196,8 @@ api_track_create_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_track_create(struct req *req)
 {
-	int64_t	 id;
-
-	if (api_spoc_id(req, 0, &id, "Formation introuvable.") == 0)
-		api_spoc_submit(req, id, api_track_create_run, 201);
+	api_spoc_submit_at(req, "Formation introuvable.", api_track_create_run,
+	    201);
 }
 
 static int
@@ -184,10 +210,8 @@ api_unit_add_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_unit_add(struct req *req)
 {
-	int64_t	 id;
-
-	if (api_spoc_id(req, 0, &id, "Formation introuvable.") == 0)
-		api_spoc_submit(req, id, api_unit_add_run, 201);
+	api_spoc_submit_at(req, "Formation introuvable.", api_unit_add_run,
+	    201);
 }
 
 static int
@@ -200,10 +224,7 @@ api_unit_update_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_unit_update(struct req *req)
 {
-	int64_t	 id;
-
-	if (api_spoc_id(req, 0, &id, "Unité introuvable.") == 0)
-		api_spoc_submit(req, id, api_unit_update_run, 200);
+	api_spoc_submit_at(req, "Unité introuvable.", api_unit_update_run, 200);
 }
 
 static int
@@ -217,19 +238,10 @@ api_unit_delete_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_unit_delete(struct req *req)
 {
-	struct api_spoc_job	*j;
-	int64_t			 id;
+	int64_t	 id;
 
-	if (api_spoc_id(req, 0, &id, "Unité introuvable.") != 0)
-		return;
-	j = xcalloc(1, sizeof *j);
-	j->req = req;
-	j->now = clock_now_ms();
-	j->id = id;
-	j->fn = api_unit_delete_run;
-	j->status = 200;
-	http_hold(req);
-	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+	if (api_spoc_id(req, 0, &id, "Unité introuvable.") == 0)
+		api_spoc_queue(api_spoc_job(req, id, api_unit_delete_run, 200));
 }
 
 /* Cohorts. */
@@ -312,10 +324,7 @@ api_enrol_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_enrol(struct req *req)
 {
-	int64_t	 id;
-
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") == 0)
-		api_spoc_submit(req, id, api_enrol_run, 201);
+	api_spoc_submit_at(req, "Session introuvable.", api_enrol_run, 201);
 }
 
 static int
@@ -338,18 +347,12 @@ api_spoc_enrol_csv(struct req *req)
 
 	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
-	j = xcalloc(1, sizeof *j);
-	j->req = req;
-	j->now = clock_now_ms();
-	j->id = id;
+	j = api_spoc_job(req, id, api_enrol_csv_run, 201);
 	j->len = evbuffer_get_length(in);
 	j->text = xmalloc(j->len + 1);
 	evbuffer_copyout(in, j->text, j->len);
 	j->text[j->len] = '\0';
-	j->fn = api_enrol_csv_run;
-	j->status = 201;
-	http_hold(req);
-	writer_submit(server_writer(req->srv), api_spoc_run, api_spoc_done, j);
+	api_spoc_queue(j);
 }
 
 /* Attendance. */
@@ -379,10 +382,8 @@ api_attendance_run(struct db *db, struct api_spoc_job *j, char **cause)
 void
 api_spoc_attendance_mark(struct req *req)
 {
-	int64_t	 id;
-
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") == 0)
-		api_spoc_submit(req, id, api_attendance_run, 201);
+	api_spoc_submit_at(req, "Session introuvable.", api_attendance_run,
+	    201);
 }
 
 /* The learner's course, with every week's opening date and state. */

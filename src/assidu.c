@@ -568,6 +568,25 @@ cmd_fail(const char *cause)
 	return (1);
 }
 
+/* Run a spoc_*_create in its own transaction: 0, or 1 once shown why. */
+static int
+cmd_create(struct db *db, int (*fn)(struct db *, const struct actor *,
+    json_t *, int64_t, json_t **, char **), json_t *in, int64_t now,
+    json_t **out)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if (db_begin(db, &cause) != 0)
+		rc = cmd_fail(cause);
+	else {
+		rc = fn(db, &cmd_actor, in, now, out, &cause);
+		rc = cmd_transaction(db, rc, cause);
+	}
+	free(cause);
+	return (rc);
+}
+
 static const char *
 cmd_str(json_t *o, const char *key)
 {
@@ -821,12 +840,8 @@ cmd_cohort(struct config *cfg, int argc, char **argv)
 		if ((rc = cmd_opts("cohort add", argc, argv, 2, opts,
 		    nitems(opts), in)) != 0)
 			goto out;
-		if (db_begin(db, &cause) != 0) {
-			rc = cmd_fail(cause);
-			goto out;
-		}
-		rc = spoc_cohort_create(db, &cmd_actor, in, now, &out, &cause);
-		if ((rc = cmd_transaction(db, rc, cause)) == 0)
+		if ((rc = cmd_create(db, spoc_cohort_create, in, now,
+		    &out)) == 0)
 			printf("cohort %lld: %s (%s to %s)\n",
 			    cmd_int(out, "id"), cmd_str(out, "name"),
 			    cmd_str(out, "start_date"),
@@ -875,13 +890,8 @@ cmd_company(struct config *cfg, int argc, char **argv)
 		if ((rc = cmd_opts("company add", argc, argv, 2, opts,
 		    nitems(opts), in)) != 0)
 			goto out;
-		if (db_begin(db, &cause) != 0) {
-			rc = cmd_fail(cause);
-			goto out;
-		}
-		rc = spoc_company_create(db, &cmd_actor, in, clock_now_ms(),
-		    &out, &cause);
-		if ((rc = cmd_transaction(db, rc, cause)) == 0)
+		if ((rc = cmd_create(db, spoc_company_create, in,
+		    clock_now_ms(), &out)) == 0)
 			printf("company %lld: %s %s\n", cmd_int(out, "id"),
 			    cmd_str(out, "siret"), cmd_str(out, "name"));
 	} else {

@@ -622,6 +622,23 @@ cmi_fixed(const char *s, size_t n, size_t *i, int k)
 	return (v);
 }
 
+/* An optional .d or .dd at s[*i], advancing *i: hundredths, 0 if none, -1. */
+static int
+cmi_hundredths(const char *s, size_t n, size_t *i)
+{
+	int	 cs;
+
+	if (*i >= n || s[*i] != '.')
+		return (0);
+	(*i)++;
+	if ((cs = cmi_fixed(s, n, i, 1)) < 0)
+		return (-1);
+	cs *= 10;
+	if (*i < n && cmi_digit(s[*i]))
+		cs += s[(*i)++] - '0';
+	return (cs);
+}
+
 /* xs:decimal: an optional sign, digits with an optional point, no exponent. */
 static int
 cmi_is_decimal(const char *s, size_t n)
@@ -687,13 +704,8 @@ cmi_is_time(const char *s, size_t n)
 		return (0);
 	if (h > 23 || m > 59 || sec > 59)
 		return (0);
-	if (i < n && s[i] == '.') {
-		i++;
-		if (cmi_fixed(s, n, &i, 1) < 0)
-			return (0);
-		if (i < n && cmi_digit(s[i]))
-			i++;
-	}
+	if (cmi_hundredths(s, n, &i) < 0)
+		return (0);
 	return (i == n);
 }
 
@@ -703,7 +715,7 @@ cmi_timespan(const char *s, size_t n)
 {
 	long long	 h;
 	size_t		 i, used;
-	int		 m, sec, cs = 0;
+	int		 m, sec, cs;
 
 	if ((h = cmi_number(s, n, &used, 4)) < 0 || used < 2)
 		return (-1);
@@ -713,15 +725,7 @@ cmi_timespan(const char *s, size_t n)
 		return (-1);
 	if (m > 59 || sec > 59)
 		return (-1);
-	if (i < n && s[i] == '.') {
-		i++;
-		if ((cs = cmi_fixed(s, n, &i, 1)) < 0)
-			return (-1);
-		cs *= 10;
-		if (i < n && cmi_digit(s[i]))
-			cs += s[i++] - '0';
-	}
-	if (i != n)
+	if ((cs = cmi_hundredths(s, n, &i)) < 0 || i != n)
 		return (-1);
 	return (h * 360000 + m * 6000 + sec * 100 + cs);
 }
@@ -748,7 +752,7 @@ cmi_duration(const char *s, size_t n)
 	};
 	long long	 total = 0, v;
 	size_t		 i = 1, used, u = 0, k;
-	int		 intime = 0, any = 0, frac;
+	int		 intime = 0, any = 0, dot, frac;
 
 	if (n < 2 || s[0] != 'P')
 		return (-1);
@@ -764,26 +768,18 @@ cmi_duration(const char *s, size_t n)
 		if ((v = cmi_number(s + i, n - i, &used, 15)) < 0)
 			return (-1);
 		i += used;
-		frac = -1;
-		if (i < n && s[i] == '.') {
-			i++;
-			if ((frac = cmi_fixed(s, n, &i, 1)) < 0)
-				return (-1);
-			frac *= 10;
-			if (i < n && cmi_digit(s[i]))
-				frac += s[i++] - '0';
-		}
-		if (i >= n)
+		dot = i < n && s[i] == '.';
+		if ((frac = cmi_hundredths(s, n, &i)) < 0 || i >= n)
 			return (-1);
 		for (k = u; k < nitems(units); k++) {
 			if (units[k].unit == s[i] && units[k].time == intime)
 				break;
 		}
-		if (k == nitems(units) || (frac >= 0 && units[k].unit != 'S'))
+		if (k == nitems(units) || (dot && units[k].unit != 'S'))
 			return (-1);
 		if (v > CMI_MAX_CS / units[k].cs)
 			return (-1);
-		total += v * units[k].cs + (frac > 0 ? frac : 0);
+		total += v * units[k].cs + frac;
 		if (total > CMI_MAX_CS)
 			return (-1);
 		u = k + 1;
@@ -835,13 +831,8 @@ cmi_is_timestamp(const char *s, size_t n)
 		return (1);
 	if (s[i++] != ':' || (sec = cmi_fixed(s, n, &i, 2)) < 0 || sec > 59)
 		return (0);
-	if (i < n && s[i] == '.') {
-		i++;
-		if (cmi_fixed(s, n, &i, 1) < 0)
-			return (0);
-		if (i < n && cmi_digit(s[i]))
-			i++;
-	}
+	if (cmi_hundredths(s, n, &i) < 0)
+		return (0);
 	if (i == n)
 		return (1);
 	if (s[i] == 'Z' || s[i] == 'z')

@@ -1797,16 +1797,51 @@ db_bind_id(sqlite3_stmt *s, int i, int64_t id)
 		sqlite3_bind_null(s, i);
 }
 
+/* A statement whose one parameter is an id: its first row, 1, 0, -1. */
+static int
+db_id_one(struct db *db, enum db_stmt stmt, int64_t id, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_one(db, s, out, cause));
+}
+
+/* A statement whose one parameter is an id: every row, 0 or -1. */
+static int
+db_id_rows(struct db *db, enum db_stmt stmt, int64_t id, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, id);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The actor's scope (parameters 1-3) and an id (4): every row, 0 or -1. */
+static int
+db_scoped_rows(struct db *db, enum db_stmt stmt, const struct actor *a,
+    int64_t id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	return (db_rows(db, s, out, cause));
+}
+
 /* {id, code, name} of an OPCA: 1, 0 when unknown, -1. */
 int
 store_opca_get(struct db *db, int64_t id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_OPCA_GET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, id);
-	return (db_one(db, s, out, cause));
+	return (db_id_one(db, STMT_OPCA_GET, id, out, cause));
 }
 
 int
@@ -1839,12 +1874,7 @@ store_course_by_code(struct db *db, const char *code, int64_t *id,
 int
 store_course_get(struct db *db, int64_t id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COURSE_GET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, id);
-	return (db_one(db, s, out, cause));
+	return (db_id_one(db, STMT_COURSE_GET, id, out, cause));
 }
 
 int
@@ -1861,12 +1891,7 @@ store_course_list(struct db *db, json_t **out, char **cause)
 int
 store_course_tree(struct db *db, int64_t id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COURSE_TREE, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, id);
-	return (db_rows(db, s, out, cause));
+	return (db_id_rows(db, STMT_COURSE_TREE, id, out, cause));
 }
 
 /* opca_id 0 is the common trunk. -2 when the course has that track. */
@@ -1958,12 +1983,7 @@ store_unit_sco(struct db *db, int64_t course_id, int64_t package_id,
 int
 store_unit_get(struct db *db, int64_t id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_UNIT_GET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, id);
-	return (db_one(db, s, out, cause));
+	return (db_id_one(db, STMT_UNIT_GET, id, out, cause));
 }
 
 int
@@ -2016,12 +2036,7 @@ store_cohort_insert(struct db *db, const struct spoc_cohort *c, int64_t now,
 int
 store_cohort_get(struct db *db, int64_t id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COHORT_GET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, id);
-	return (db_one(db, s, out, cause));
+	return (db_id_one(db, STMT_COHORT_GET, id, out, cause));
 }
 
 /* Every cohort, with the number of enrolments the actor may see. */
@@ -2140,13 +2155,8 @@ int
 store_enrolment_list(struct db *db, const struct actor *a, int64_t cohort_id,
     json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_ENROLMENT_LIST, cause)) == NULL)
-		return (-1);
-	db_bind_scope(s, a);
-	sqlite3_bind_int64(s, 4, cohort_id);
-	return (db_rows(db, s, out, cause));
+	return (db_scoped_rows(db, STMT_ENROLMENT_LIST, a, cohort_id, out,
+	    cause));
 }
 
 /* The newest mark of an enrolment: 1 and its id, 0 when none, -1. */
@@ -2186,13 +2196,8 @@ int
 store_attendance_list(struct db *db, const struct actor *a,
     int64_t cohort_id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_ATTENDANCE_LIST, cause)) == NULL)
-		return (-1);
-	db_bind_scope(s, a);
-	sqlite3_bind_int64(s, 4, cohort_id);
-	return (db_rows(db, s, out, cause));
+	return (db_scoped_rows(db, STMT_ATTENDANCE_LIST, a, cohort_id, out,
+	    cause));
 }
 
 /* The learner's enrolments whose tracks hold this SCO, one row each. */
@@ -2215,10 +2220,5 @@ int
 store_spoc_learner(struct db *db, int64_t user_id, json_t **out,
     char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_SPOC_LEARNER, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_int64(s, 1, user_id);
-	return (db_rows(db, s, out, cause));
+	return (db_id_rows(db, STMT_SPOC_LEARNER, user_id, out, cause));
 }

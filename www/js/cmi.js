@@ -71,6 +71,21 @@ function fixed(s, pos, k) {
 	return v;
 }
 
+// An optional .d or .dd at s[pos.i], advancing pos.i: hundredths, 0 if
+// none, -1 (as cmi_hundredths).
+function hundredths(s, pos) {
+	if (pos.i >= s.length || s[pos.i] !== ".")
+		return 0;
+	pos.i++;
+	let cs = fixed(s, pos, 1);
+	if (cs < 0)
+		return -1;
+	cs *= 10;
+	if (pos.i < s.length && isDigit(s[pos.i]))
+		cs += Number(s[pos.i++]);
+	return cs;
+}
+
 // xs:decimal: an optional sign, digits with an optional point, no exponent.
 function isDecimal(s) {
 	return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(s);
@@ -119,27 +134,21 @@ export function durationCs(s) {
 		if (v < 0)
 			return -1;
 		i += used;
-		let frac = -1;
-		if (i < s.length && s[i] === ".") {
-			const pos = { i: i + 1 };
-			if ((frac = fixed(s, pos, 1)) < 0)
-				return -1;
-			i = pos.i;
-			frac *= 10;
-			if (i < s.length && isDigit(s[i]))
-				frac += Number(s[i++]);
-		}
-		if (i >= s.length)
+		const dot = i < s.length && s[i] === ".";
+		const pos = { i };
+		const frac = hundredths(s, pos);
+		i = pos.i;
+		if (frac < 0 || i >= s.length)
 			return -1;
 		let k = u;
 		while (k < units.length &&
 		    !(units[k][0] === s[i] && units[k][1] === intime))
 			k++;
-		if (k === units.length || (frac >= 0 && units[k][0] !== "S"))
+		if (k === units.length || (dot && units[k][0] !== "S"))
 			return -1;
 		if (v > Math.floor(MAX_CS / units[k][2]))
 			return -1;
-		total += v * units[k][2] + (frac > 0 ? frac : 0);
+		total += v * units[k][2] + frac;
 		if (total > MAX_CS)
 			return -1;
 		u = k + 1;
@@ -179,13 +188,8 @@ function isTimestamp(s) {
 		return true;
 	if (s[pos.i++] !== ":" || (v = fixed(s, pos, 2)) < 0 || v > 59)
 		return false;
-	if (pos.i < n && s[pos.i] === ".") {
-		pos.i++;
-		if (fixed(s, pos, 1) < 0)
-			return false;
-		if (pos.i < n && isDigit(s[pos.i]))
-			pos.i++;
-	}
+	if (hundredths(s, pos) < 0)
+		return false;
 	if (pos.i === n)
 		return true;
 	if (s[pos.i] === "Z" || s[pos.i] === "z")
