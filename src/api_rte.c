@@ -18,6 +18,8 @@ struct api_rte_job {
 	char			*name;
 	struct rte_opened	 opened;
 	struct rte_commit	 commit;
+	struct rte_beat		 beat;
+	int			 active;
 };
 
 static struct api_rte_job *
@@ -195,4 +197,65 @@ api_rte_commit(struct req *req)
 	j->commit.session_id = id;
 	writer_submit(server_writer(req->srv), api_rte_commit_run,
 	    api_rte_commit_done, j);
+}
+
+static int
+api_rte_beat_run(struct db *db, void *arg, char **cause)
+{
+	struct api_rte_job	*j = arg;
+
+	return (rte_beat(db, &j->req->actor, j->commit.session_id, j->active,
+	    j->now, &j->beat, cause));
+}
+
+static void
+api_rte_beat_done(void *arg, int error, const char *cause)
+{
+	struct api_rte_job	*j = arg;
+
+	if (error != 0)
+		http_fail(j->req, error, cause);
+	else
+		http_reply_json(j->req, 200, json_pack("{s:I,s:I,s:b}",
+		    "credited_ms", (json_int_t)j->beat.credited_ms,
+		    "measured_ms", (json_int_t)j->beat.measured_ms,
+		    "new_visit", j->beat.new_visit));
+	api_rte_job_free(j);
+}
+
+/*
+ * POST /api/v1/runtime/sessions/:id/beats {"active": bool}: the player's
+ * heartbeat, every 30 s while the unit is visible. The time is the
+ * server's, never the browser's.
+ */
+void
+api_rte_beat(struct req *req)
+{
+	struct api_rte_job	*j;
+	json_t			*body, *active;
+	int64_t			 id;
+	char			*cause;
+
+	if ((id = api_rte_id(http_param(req, 0))) == 0) {
+		http_error(req, 404, NULL, "Session SCORM inconnue.");
+		return;
+	}
+	if ((body = http_body_json(req, &cause)) == NULL) {
+		http_error(req, 400, "bad_json", "%s", cause);
+		free(cause);
+		return;
+	}
+	active = json_object_get(body, "active");
+	if (!json_is_boolean(active)) {
+		json_decref(body);
+		http_error(req, 422, NULL, "« active » doit valoir true ou "
+		    "false.");
+		return;
+	}
+	j = api_rte_job_new(req);
+	j->commit.session_id = id;
+	j->active = json_is_true(active);
+	json_decref(body);
+	writer_submit(server_writer(req->srv), api_rte_beat_run,
+	    api_rte_beat_done, j);
 }

@@ -129,6 +129,9 @@ char		*log_value(const char *);
 int64_t		 clock_now_ms(void);
 void		 clock_set_offset(int64_t);
 int64_t		 clock_offset(void);
+#define CLOCK_BEAT_CAP_MS	60000	/* most one heartbeat can earn */
+#define CLOCK_SILENCE_MS	90000	/* silence that ends a visit */
+int64_t		 clock_credit(int64_t, int64_t, int64_t, int, int *);
 uint64_t	 clock_mono_us(void);
 void		 clock_format_iso(int64_t, char *, size_t);
 
@@ -341,6 +344,11 @@ int		 store_rte_total(struct db *, int64_t, int64_t *, char **);
 int		 store_rte_commit_insert(struct db *, int64_t, int64_t, int64_t,
 		     int, const char *, char **);
 int		 store_cmi_load(struct db *, int64_t, struct cmi *, char **);
+struct rte_beat;
+int		 store_beat_state(struct db *, int64_t, int64_t,
+		     struct rte_beat *, char **);
+int		 store_beat_insert(struct db *, int64_t, int64_t, int64_t,
+		     const struct rte_beat *, char **);
 int		 store_cmi_put(struct db *, int64_t, const char *, const char *,
 		     int64_t, char **);
 int		 store_audit_last(struct db *, char **, char **);
@@ -530,6 +538,15 @@ struct rte_commit {
 	char		*element;	/* out: the refused element */
 	int		 scorm_error;	/* out: its SCORM error code */
 };
+struct rte_beat {
+	int64_t		 last_beat;	/* or the session's opening */
+	int64_t		 finished_at;
+	int64_t		 measured_ms;
+	int64_t		 credited_until; /* the learner's, all sessions */
+	int		 active;
+	int64_t		 credited_ms;	/* out: what this heartbeat earned */
+	int		 new_visit;	/* out: it came after a silence */
+};
 void		 rte_attempt_clear(struct rte_attempt *);
 void		 rte_session_clear(struct rte_session *);
 int		 rte_open(struct db *, const struct actor *, const char *,
@@ -540,6 +557,8 @@ int		 rte_commit_check(json_t *, struct rte_commit *, char **);
 int		 rte_commit(struct db *, const struct actor *,
 		     struct rte_commit *, int64_t, char **);
 void		 rte_commit_clear(struct rte_commit *);
+int		 rte_beat(struct db *, const struct actor *, int64_t, int,
+		     int64_t, struct rte_beat *, char **);
 
 /* spoc.c */
 #define SPOC_WEEKS		4
@@ -735,6 +754,7 @@ void		 api_test_clock(struct req *);
 void		 api_rte_datamodel(struct req *);
 void		 api_rte_open(struct req *);
 void		 api_rte_commit(struct req *);
+void		 api_rte_beat(struct req *);
 
 /* api_spoc.c */
 void		 api_spoc_courses(struct req *);

@@ -48,6 +48,37 @@ clock_mono_us(void)
 	return ((uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/*
+ * What one heartbeat at now earns (DESIGN §5): the time since the
+ * session's last heartbeat, only when the learner was active, at most
+ * CLOCK_BEAT_CAP_MS, and only past credited_until, the instant up to which
+ * the learner's time is already credited (another tab's heartbeats), so
+ * two tabs never earn twice. After CLOCK_SILENCE_MS of silence the visit
+ * had ended at its last heartbeat: nothing is earned and *new_visit says
+ * a new one begins.
+ */
+int64_t
+clock_credit(int64_t last_beat, int64_t now, int64_t credited_until,
+    int active, int *new_visit)
+{
+	int64_t	 from;
+
+	*new_visit = 0;
+	if (now <= last_beat)
+		return (0);
+	if (now - last_beat > CLOCK_SILENCE_MS) {
+		*new_visit = 1;
+		return (0);
+	}
+	if (!active)
+		return (0);
+	from = last_beat > credited_until ? last_beat : credited_until;
+	if (now <= from)
+		return (0);
+	return (now - from > CLOCK_BEAT_CAP_MS ? CLOCK_BEAT_CAP_MS :
+	    now - from);
+}
+
 /* ISO 8601 in UTC with milliseconds: 2026-11-24T07:10:00.123Z. */
 void
 clock_format_iso(int64_t ms, char *buf, size_t len)

@@ -242,6 +242,32 @@ static const char *db_migrations[] = {
 	"  BEGIN SELECT RAISE (ABORT, 'marks are append-only'); END;"
 	"CREATE TRIGGER attendance_no_delete BEFORE DELETE ON attendance"
 	"  BEGIN SELECT RAISE (ABORT, 'marks are append-only'); END;",
+
+	/*
+	 * 6: connection time. Every heartbeat is evidence (append-only);
+	 * rte_sessions sums them. learner_clock is how far a learner's time
+	 * has been credited, so that two tabs are not credited twice.
+	 */
+	"CREATE TABLE beats ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL REFERENCES rte_sessions (id),"
+	"  at INTEGER NOT NULL,"
+	"  active INTEGER NOT NULL,"
+	"  credited_ms INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX beats_session ON beats (session_id, id);"
+	"CREATE TRIGGER beats_no_update BEFORE UPDATE ON beats"
+	"  BEGIN SELECT RAISE (ABORT, 'heartbeats are append-only'); END;"
+	"CREATE TRIGGER beats_no_delete BEFORE DELETE ON beats"
+	"  BEGIN SELECT RAISE (ABORT, 'heartbeats are append-only'); END;"
+	"ALTER TABLE rte_sessions ADD COLUMN last_beat INTEGER;"
+	"ALTER TABLE rte_sessions ADD COLUMN measured_ms INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE rte_sessions ADD COLUMN visits INTEGER NOT NULL DEFAULT 1;"
+	"CREATE TABLE learner_clock ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users (id),"
+	"  credited_until INTEGER NOT NULL"
+	") STRICT;",
 };
 
 enum db_stmt {
@@ -283,6 +309,10 @@ enum db_stmt {
 	STMT_RTE_COMMIT_INSERT,
 	STMT_CMI_LOAD,
 	STMT_CMI_PUT,
+	STMT_BEAT_STATE,
+	STMT_BEAT_INSERT,
+	STMT_BEAT_SESSION,
+	STMT_BEAT_LEARNER,
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
@@ -448,6 +478,21 @@ static const char *db_sql[STMT_COUNT] = {
 	[STMT_CMI_LOAD] =
 	    ("SELECT name, value FROM cmi_values WHERE attempt_id = ?1 "
 	    "ORDER BY ord"),
+	[STMT_BEAT_STATE] =
+	    ("SELECT coalesce(s.last_beat, s.opened_at), s.finished_at, "
+	    "s.measured_ms, coalesce(c.credited_until, 0) FROM rte_sessions s "
+	    "LEFT JOIN learner_clock c ON c.user_id = s.user_id "
+	    "WHERE s.id = ?1 AND s.user_id = ?2"),
+	[STMT_BEAT_INSERT] =
+	    ("INSERT INTO beats (session_id, at, active, credited_ms) "
+	    "VALUES (?1, ?2, ?3, ?4)"),
+	[STMT_BEAT_SESSION] =
+	    ("UPDATE rte_sessions SET last_beat = ?2, measured_ms = "
+	    "measured_ms + ?3, visits = visits + ?4 WHERE id = ?1"),
+	[STMT_BEAT_LEARNER] =
+	    ("INSERT INTO learner_clock (user_id, credited_until) "
+	    "VALUES (?1, ?2) ON CONFLICT (user_id) DO UPDATE SET "
+	    "credited_until = max(credited_until, ?2)"),
 	[STMT_CMI_PUT] =
 	    ("INSERT INTO cmi_values (attempt_id, name, value, ord) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (attempt_id, name) "
@@ -2221,4 +2266,64 @@ store_spoc_learner(struct db *db, int64_t user_id, json_t **out,
     char **cause)
 {
 	return (db_id_rows(db, STMT_SPOC_LEARNER, user_id, out, cause));
+}
+
+/* Connection time. */
+
+/*
+ * Where a session's time stands: its last heartbeat (or its opening), its
+ * end (0 while open), its measured time, and how far its learner's time
+ * is already credited. 1, 0 when not this user's session, -1.
+ */
+int
+store_beat_state(struct db *db, int64_t session_id, int64_t user_id,
+    struct rte_beat *b, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_BEAT_STATE, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, session_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	b->last_beat = sqlite3_column_int64(s, 0);
+	b->finished_at = sqlite3_column_int64(s, 1);
+	b->measured_ms = sqlite3_column_int64(s, 2);
+	b->credited_until = sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return (1);
+}
+
+/* Record one heartbeat and what it earned. */
+int
+store_beat_insert(struct db *db, int64_t session_id, int64_t user_id,
+    int64_t now, const struct rte_beat *b, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_BEAT_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, session_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, b->active);
+	sqlite3_bind_int64(s, 4, b->credited_ms);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	if ((s = db_stmt(db, STMT_BEAT_SESSION, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, session_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, b->credited_ms);
+	sqlite3_bind_int(s, 4, b->new_visit);
+	if (db_step_done(db, s, cause) != 0)
+		return (-1);
+	if (b->credited_ms == 0)
+		return (0);
+	if ((s = db_stmt(db, STMT_BEAT_LEARNER, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, now);
+	return (db_step_done(db, s, cause));
 }

@@ -55,6 +55,8 @@ static const struct route router_table[] = {
 	    api_rte_open },
 	{ EVHTTP_REQ_POST, "/api/v1/runtime/sessions/:id/commits",
 	    ROUTE_CSRF_BODY, API_RTE_ROLES, api_rte_commit },
+	{ EVHTTP_REQ_POST, "/api/v1/runtime/sessions/:id/beats", 0,
+	    API_RTE_ROLES, api_rte_beat },
 
 	{ EVHTTP_REQ_GET, "/api/v1/me/course", 0, ROLE_ANY,
 	    api_spoc_me_course },

@@ -475,3 +475,34 @@ out:
 	rte_session_clear(&se);
 	return (rc);
 }
+
+/*
+ * A heartbeat of learner a on one of their sessions: credit the time
+ * since the previous one (clock_credit) and record it. A finished session
+ * takes none: it closed at its last heartbeat.
+ */
+int
+rte_beat(struct db *db, const struct actor *a, int64_t session_id,
+    int active, int64_t now, struct rte_beat *b, char **cause)
+{
+	int	 rc;
+
+	memset(b, 0, sizeof *b);
+	if ((rc = store_beat_state(db, session_id, a->id, b, cause)) != 1) {
+		if (rc == 0)
+			xasprintf(cause, "Session SCORM inconnue.");
+		return (rc == 0 ? ERR_NOT_FOUND : ERR_INTERNAL);
+	}
+	if (b->finished_at != 0) {
+		xasprintf(cause, "Cette session SCORM est terminée : ouvrez "
+		    "l'unité de nouveau.");
+		return (ERR_CONFLICT);
+	}
+	b->active = active != 0;
+	b->credited_ms = clock_credit(b->last_beat, now, b->credited_until,
+	    b->active, &b->new_visit);
+	if (store_beat_insert(db, session_id, a->id, now, b, cause) != 0)
+		return (ERR_INTERNAL);
+	b->measured_ms += b->credited_ms;
+	return (ERR_OK);
+}

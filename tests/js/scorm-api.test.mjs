@@ -974,6 +974,43 @@ test('a tab closed offline: the journal holds the last batch and the next load r
   next.rt.dispose();
 });
 
+test('heartbeats: every 30 s while visible, active only after recent input, none while hidden', async () => {
+  const p = await launch('1.2', 'ITEM-1');
+  p.api.LMSInitialize('');
+  const beats = () => p.net.log.filter((e) => /\/beats$/.test(e.url));
+  p.clock.advance(30000);
+  await p.net.settle();
+  assert.equal(beats().length, 1);
+  assert.deepEqual(beats()[0].body, { active: true }, 'the launch itself is activity');
+  assert.equal(beats()[0].keepalive, true);
+  // In 30 s steps: the fake clock would otherwise fire the requests'
+  // time-outs before the real server answers.
+  for (let i = 0; i < 10; i++) {
+    p.clock.advance(30000);
+    await p.net.settle();
+  }
+  assert.equal(beats().length, 11);
+  assert.deepEqual(beats().at(-1).body, { active: false }, 'five minutes without input');
+  p.window.dispatchEvent(new Event('keydown'));
+  p.clock.advance(30000);
+  await p.net.settle();
+  assert.deepEqual(beats().at(-1).body, { active: true });
+  hide(p);
+  const n = beats().length;
+  for (let i = 0; i < 4; i++) {
+    p.clock.advance(30000);
+    await p.net.settle();
+  }
+  assert.equal(beats().length, n, 'a hidden tab sends none');
+  // The server recorded each one, as sent.
+  assert.equal(sql(`SELECT group_concat(active, '') FROM (SELECT active FROM beats
+    WHERE session_id = ${p.session} ORDER BY id)`),
+  beats().map((b) => (b.body.active ? '1' : '0')).join(''));
+  p.api.LMSFinish('');
+  await p.net.settle();
+  p.rt.dispose();
+});
+
 test('tear down: the daemon stops cleanly', async () => {
   const st = await d.stop('SIGTERM');
   assert.deepEqual(st, { code: 0, signal: null });

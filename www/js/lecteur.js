@@ -128,8 +128,38 @@ async function launch(index) {
 		if (index !== current)
 			return;
 	}
+	frame.addEventListener("load", watchFrame);
 	frame.src = launchUrl(item);
 	loaded = index;
+}
+
+// Input inside the SCO's frame does not reach the player's window: listen
+// in the frame (same origin) so that the heartbeats know the learner is
+// there, and look for a playing video or sound.
+const FRAME_ACTIVITY = ["pointerdown", "keydown", "wheel", "touchstart",
+    "scroll"];
+
+function frameDocument() {
+	try {
+		return frame.contentDocument;
+	} catch {
+		return null;
+	}
+}
+
+function watchFrame() {
+	const doc = frameDocument();
+	if (!doc || !runtime)
+		return;
+	for (const ev of FRAME_ACTIVITY)
+		doc.addEventListener(ev, () => runtime?.noteActivity(),
+		    { passive: true, capture: true });
+}
+
+function framePlaying() {
+	const doc = frameDocument();
+	return Boolean(doc && [...doc.querySelectorAll("video, audio")]
+	    .some((m) => !m.paused && !m.ended));
 }
 
 function show(index) {
@@ -196,7 +226,7 @@ async function main() {
 		// What a closed tab left unsent goes first: the new session
 		// starts from it.
 		await replayJournal(opts);
-		runtime = new Runtime({ ...opts,
+		runtime = new Runtime({ ...opts, mediaPlaying: framePlaying,
 		    model: await api("GET", "/api/v1/runtime/datamodel"),
 		    onStatus: saveStatus,
 		    unloadContent: () => unloadSco(false) });

@@ -24,6 +24,13 @@ export const MAX_ATTEMPTS = 5;
 export const BACKOFF_MS = 1000;
 export const BACKOFF_MAX_MS = 60000;
 export const AUTOCOMMIT_MS = 60000;
+// Connection time (DESIGN §5): a heartbeat every 30 s while the unit is
+// visible; it counts as active when the learner did something (input,
+// scroll, a playing video) in the last 5 minutes. The server credits it.
+export const HEARTBEAT_MS = 30000;
+export const ACTIVE_MS = 5 * 60000;
+const ACTIVITY_EVENTS = ["pointerdown", "keydown", "wheel", "touchstart",
+    "scroll"];
 const REQUEST_TIMEOUT_MS = 30000;
 const TEXT_MAX = 255;	// GetErrorString, GetDiagnostic (IEEE 1484.11.2)
 
@@ -87,6 +94,10 @@ function byteLength(s) {
 
 export function commitPath(session) {
 	return SESSIONS_PATH + "/" + session + "/commits";
+}
+
+export function beatPath(session) {
+	return SESSIONS_PATH + "/" + session + "/beats";
 }
 
 export function journalKey(session) {
@@ -799,6 +810,7 @@ export { Delivery };
 // the page goes away.
 // opts: the environment (window, document, fetch, sendBeacon, storage,
 // timers, now, base, csrf, refreshCsrf, user), model (else fetched),
+// mediaPlaying() (true while the SCO plays a video: that is activity too),
 // onStatus({kind, session, delay, attempts, diagnostic}) with kind "saved",
 // "retrying", "failed", "refused", "login" or "closed", and unloadContent()
 // called when the page goes away for good, to unload the SCO's frame first
@@ -815,6 +827,10 @@ export class Runtime {
 		this.live = new Set();	// deliveries with data still on the way
 		this.listening = false;
 		this.interval = null;
+		this.beats = null;
+		this.lastActivity = this.env.now();
+		this.mediaPlaying = opts.mediaPlaying || (() => false);
+		this.onActivity = () => this.noteActivity();
 		this.onHidden = () => {
 			if (this.env.document?.visibilityState === "hidden")
 				for (const d of this.live)
@@ -897,6 +913,34 @@ export class Runtime {
 			this.env.clearInterval(this.interval);
 			this.interval = null;
 		}
+		if (this.beats !== null) {
+			this.env.clearInterval(this.beats);
+			this.beats = null;
+		}
+	}
+
+	// The learner did something: the player also calls this for events
+	// inside the SCO's frame, which do not reach this window.
+	noteActivity() {
+		this.lastActivity = this.env.now();
+	}
+
+	// One heartbeat, unless the page is hidden: a hidden tab earns
+	// nothing. A lost heartbeat costs one interval, so no retry.
+	async beat() {
+		const info = this.info;
+		if (!info || this.env.document?.visibilityState === "hidden")
+			return null;
+		const active = this.env.now() - this.lastActivity < ACTIVE_MS ||
+		    Boolean(this.mediaPlaying());
+		try {
+			return await request(this.env, "POST",
+			    beatPath(info.session), JSON.stringify({ active }),
+			    { keepalive: true, headers: { "X-CSRF-Token":
+			    this.env.csrf() || "" } });
+		} catch {
+			return null;
+		}
 	}
 
 	install() {
@@ -914,10 +958,15 @@ export class Runtime {
 			    this.onHidden);
 			w?.addEventListener?.("pagehide", this.onPagehide);
 			w?.addEventListener?.("online", this.onOnline);
+			for (const ev of ACTIVITY_EVENTS)
+				w?.addEventListener?.(ev, this.onActivity,
+				    { passive: true, capture: true });
 			this.listening = true;
 		}
 		this.interval = this.env.setInterval(() => this.launch?.delivery
 		    .tick(), AUTOCOMMIT_MS);
+		this.beats = this.env.setInterval(() => this.beat(),
+		    HEARTBEAT_MS);
 	}
 
 	pagehide(ev) {
@@ -952,6 +1001,9 @@ export class Runtime {
 		    this.onHidden);
 		w?.removeEventListener?.("pagehide", this.onPagehide);
 		w?.removeEventListener?.("online", this.onOnline);
+		for (const ev of ACTIVITY_EVENTS)
+			w?.removeEventListener?.(ev, this.onActivity,
+			    { capture: true });
 		this.listening = false;
 		for (const d of this.live) {
 			if (d.timer !== null)
