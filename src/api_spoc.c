@@ -396,5 +396,36 @@ api_spoc_me_course(struct req *req)
 
 	rc = spoc_learner_course(server_db(req->srv), &req->actor,
 	    clock_now_ms(), &out, &cause);
+	if (rc == ERR_OK)
+		rc = rte_course_progress(server_db(req->srv), req->actor.id,
+		    out, &cause);
 	api_spoc_read(req, rc, out, cause);
+}
+
+/* GET /api/v1/me/releve.csv: the learner's relevé de connexions. */
+void
+api_spoc_me_releve(struct req *req)
+{
+	json_t	*out = NULL;
+	char	*cause = NULL, *csv;
+	size_t	 len;
+	int	 rc;
+
+	rc = spoc_learner_course(server_db(req->srv), &req->actor,
+	    clock_now_ms(), &out, &cause);
+	if (rc == ERR_OK)
+		rc = rte_course_progress(server_db(req->srv), req->actor.id,
+		    out, &cause);
+	if (rc != ERR_OK) {
+		json_decref(out);
+		http_fail(req, rc, cause);
+		free(cause);
+		return;
+	}
+	csv = export_releve_csv(out, &len);
+	json_decref(out);
+	http_set_header(req, "Content-Disposition",
+	    "attachment; filename=\"releve-connexions.csv\"");
+	http_set_header(req, "Cache-Control", "no-store");
+	http_reply_data(req, 200, "text/csv; charset=utf-8", csv, len);
 }

@@ -345,6 +345,11 @@ int		 store_rte_commit_insert(struct db *, int64_t, int64_t, int64_t,
 		     int, const char *, char **);
 int		 store_cmi_load(struct db *, int64_t, struct cmi *, char **);
 struct rte_beat;
+struct rte_progress;
+int		 store_unit_progress(struct db *, int64_t, int64_t,
+		     const char *, struct rte_progress *,
+		     void (*)(struct rte_progress *, const char *,
+		     const char *), char **);
 int		 store_beat_state(struct db *, int64_t, int64_t,
 		     struct rte_beat *, char **);
 int		 store_beat_insert(struct db *, int64_t, int64_t, int64_t,
@@ -547,6 +552,24 @@ struct rte_beat {
 	int64_t		 credited_ms;	/* out: what this heartbeat earned */
 	int		 new_visit;	/* out: it came after a silence */
 };
+/* A learner's record on one unit, over all its attempts. */
+struct rte_progress {
+	int64_t		 sessions;
+	int64_t		 first_at;	/* 0 when never opened */
+	int64_t		 last_at;
+	int64_t		 visits;
+	int64_t		 measured_ms;	/* the server's clock */
+	int64_t		 reported_cs;	/* the SCO's session_time, summed */
+	int		 completion;	/* RTE_NOT_ATTEMPTED..COMPLETED */
+	int		 success;	/* RTE_UNKNOWN, _FAILED, _PASSED */
+	char		 score[32];	/* the latest, as a percentage, or "" */
+};
+#define RTE_NOT_ATTEMPTED	0
+#define RTE_INCOMPLETE		1
+#define RTE_COMPLETED		2
+#define RTE_UNKNOWN		0
+#define RTE_FAILED		1
+#define RTE_PASSED		2
 void		 rte_attempt_clear(struct rte_attempt *);
 void		 rte_session_clear(struct rte_session *);
 int		 rte_open(struct db *, const struct actor *, const char *,
@@ -559,6 +582,8 @@ int		 rte_commit(struct db *, const struct actor *,
 void		 rte_commit_clear(struct rte_commit *);
 int		 rte_beat(struct db *, const struct actor *, int64_t, int,
 		     int64_t, struct rte_beat *, char **);
+int		 rte_course_progress(struct db *, int64_t, json_t *,
+		     char **);
 
 /* spoc.c */
 #define SPOC_WEEKS		4
@@ -656,6 +681,9 @@ int		 spoc_unit_access(struct db *, const struct actor *, int64_t,
 int		 spoc_learner_course(struct db *, const struct actor *, int64_t,
 		     json_t **, char **);
 
+/* export.c */
+char		*export_releve_csv(json_t *, size_t *);
+
 /* router.c */
 #define ROUTER_MAX_PARAMS 4
 #define ROUTE_TEST 0x1		/* only registered in test mode */
@@ -719,6 +747,8 @@ void		 http_reply_json(struct req *, int, json_t *);
 void		 http_reply_file(struct req *, int, const char *, int, off_t,
 		     off_t);
 void		 http_reply_status(struct req *, int);
+void		 http_reply_data(struct req *, int, const char *, char *,
+		     size_t);
 void		 http_error(struct req *, int, const char *, const char *, ...)
 		     printflike(4, 5);
 void		 http_hold(struct req *);
@@ -774,6 +804,7 @@ void		 api_spoc_enrol_csv(struct req *);
 void		 api_spoc_attendance(struct req *);
 void		 api_spoc_attendance_mark(struct req *);
 void		 api_spoc_me_course(struct req *);
+void		 api_spoc_me_releve(struct req *);
 
 /* api_auth.c */
 void		 api_auth_login(struct req *);

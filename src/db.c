@@ -310,6 +310,8 @@ enum db_stmt {
 	STMT_CMI_LOAD,
 	STMT_CMI_PUT,
 	STMT_BEAT_STATE,
+	STMT_UNIT_TIME,
+	STMT_UNIT_RESULTS,
 	STMT_BEAT_INSERT,
 	STMT_BEAT_SESSION,
 	STMT_BEAT_LEARNER,
@@ -478,6 +480,20 @@ static const char *db_sql[STMT_COUNT] = {
 	[STMT_CMI_LOAD] =
 	    ("SELECT name, value FROM cmi_values WHERE attempt_id = ?1 "
 	    "ORDER BY ord"),
+	[STMT_UNIT_TIME] =
+	    ("SELECT count(s.id), coalesce(min(s.opened_at), 0), "
+	    "coalesce(max(coalesce(s.last_beat, s.opened_at)), 0), "
+	    "coalesce(sum(s.visits), 0), coalesce(sum(s.measured_ms), 0), "
+	    "coalesce(sum(s.session_cs), 0) FROM attempts a "
+	    "JOIN rte_sessions s ON s.attempt_id = a.id "
+	    "WHERE a.user_id = ?1 AND a.package_id = ?2 AND a.item = ?3"),
+	[STMT_UNIT_RESULTS] =
+	    ("SELECT v.name, v.value FROM attempts a "
+	    "JOIN cmi_values v ON v.attempt_id = a.id "
+	    "WHERE a.user_id = ?1 AND a.package_id = ?2 AND a.item = ?3 "
+	    "AND v.name IN ('cmi.core.lesson_status', 'cmi.completion_status',"
+	    " 'cmi.success_status', 'cmi.core.score.raw', 'cmi.score.raw', "
+	    "'cmi.score.scaled') ORDER BY a.number"),
 	[STMT_BEAT_STATE] =
 	    ("SELECT coalesce(s.last_beat, s.opened_at), s.finished_at, "
 	    "s.measured_ms, coalesce(c.credited_until, 0) FROM rte_sessions s "
@@ -2326,4 +2342,45 @@ store_beat_insert(struct db *db, int64_t session_id, int64_t user_id,
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, now);
 	return (db_step_done(db, s, cause));
+}
+
+/*
+ * One learner's record on one SCO, over all attempts: sessions, first and
+ * last access, visits, measured and reported time; then fn is called with
+ * each status or score value, oldest attempt first.
+ */
+int
+store_unit_progress(struct db *db, int64_t user_id, int64_t package_id,
+    const char *item, struct rte_progress *p,
+    void (*fn)(struct rte_progress *, const char *, const char *),
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = db_stmt(db, STMT_UNIT_TIME, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc == 0 ? db_fail(db, s, cause) : -1);
+	p->sessions = sqlite3_column_int64(s, 0);
+	p->first_at = sqlite3_column_int64(s, 1);
+	p->last_at = sqlite3_column_int64(s, 2);
+	p->visits = sqlite3_column_int64(s, 3);
+	p->measured_ms = sqlite3_column_int64(s, 4);
+	p->reported_cs = sqlite3_column_int64(s, 5);
+	sqlite3_reset(s);
+	if ((s = db_stmt(db, STMT_UNIT_RESULTS, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(p, db_text(s, 0), db_text(s, 1));
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
 }

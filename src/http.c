@@ -666,6 +666,19 @@ http_reply_status(struct req *req, int status)
 	http_send(req, status, NULL);
 }
 
+/* A body held in memory (an export): data is freed once sent. */
+void
+http_reply_data(struct req *req, int status, const char *ctype, char *data,
+    size_t len)
+{
+	struct evbuffer	*buf = evbuffer_new();
+
+	evbuffer_add_reference(buf, data, len, http_free_dump, data);
+	http_set_header(req, "Content-Type", ctype);
+	http_send(req, status, buf);
+	evbuffer_free(buf);
+}
+
 static void
 http_html_escape(struct evbuffer *buf, const char *s)
 {

@@ -60,6 +60,8 @@ static const struct route router_table[] = {
 
 	{ EVHTTP_REQ_GET, "/api/v1/me/course", 0, ROLE_ANY,
 	    api_spoc_me_course },
+	{ EVHTTP_REQ_GET, "/api/v1/me/releve.csv", 0, ROLE_ANY,
+	    api_spoc_me_releve },
 	{ EVHTTP_REQ_GET, "/api/v1/courses", 0, ROLE_STAFF, api_spoc_courses },
 	{ EVHTTP_REQ_POST, "/api/v1/courses", 0, ROLE_ADMIN,
 	    api_spoc_course_create },

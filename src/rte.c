@@ -506,3 +506,112 @@ rte_beat(struct db *db, const struct actor *a, int64_t session_id,
 	b->measured_ms += b->credited_ms;
 	return (ERR_OK);
 }
+
+/* Fold one stored status or score into a unit's record: best status. */
+static void
+rte_progress_value(struct rte_progress *p, const char *name,
+    const char *value)
+{
+	int	 c = -1, s = -1;
+	double	 v;
+
+	if (strcmp(name, "cmi.core.lesson_status") == 0) {
+		if (strcmp(value, "passed") == 0)
+			c = RTE_COMPLETED, s = RTE_PASSED;
+		else if (strcmp(value, "failed") == 0)
+			c = RTE_COMPLETED, s = RTE_FAILED;
+		else if (strcmp(value, "completed") == 0)
+			c = RTE_COMPLETED;
+		else if (strcmp(value, "incomplete") == 0 ||
+		    strcmp(value, "browsed") == 0)
+			c = RTE_INCOMPLETE;
+	} else if (strcmp(name, "cmi.completion_status") == 0) {
+		if (strcmp(value, "completed") == 0)
+			c = RTE_COMPLETED;
+		else if (strcmp(value, "incomplete") == 0)
+			c = RTE_INCOMPLETE;
+	} else if (strcmp(name, "cmi.success_status") == 0) {
+		if (strcmp(value, "passed") == 0)
+			s = RTE_PASSED;
+		else if (strcmp(value, "failed") == 0)
+			s = RTE_FAILED;
+	} else if (strcmp(name, "cmi.score.scaled") == 0) {
+		v = strtod(value, NULL);
+		snprintf(p->score, sizeof p->score, "%.0f", v * 100);
+	} else if (*value != '\0' && (p->score[0] == '\0' ||
+	    strcmp(name, "cmi.core.score.raw") == 0))
+		snprintf(p->score, sizeof p->score, "%s", value);
+	if (c > p->completion)
+		p->completion = c;
+	if (s > p->success)
+		p->success = s;
+}
+
+static json_t *
+rte_progress_json(const struct rte_progress *p)
+{
+	static const char	*completion[] = { "not attempted", "incomplete",
+				    "completed" };
+	static const char	*success[] = { "unknown", "failed", "passed" };
+	char			 first[32] = "", last[32] = "";
+
+	if (p->first_at != 0) {
+		clock_format_iso(p->first_at, first, sizeof first);
+		clock_format_iso(p->last_at, last, sizeof last);
+	}
+	return (json_pack("{s:I,s:I,s:I,s:s?,s:s?,s:I,s:I,s:I,s:s,s:s,s:s?}",
+	    "sessions", (json_int_t)p->sessions,
+	    "first_at", (json_int_t)p->first_at,
+	    "last_at", (json_int_t)p->last_at,
+	    "first_access", p->first_at != 0 ? first : NULL,
+	    "last_access", p->first_at != 0 ? last : NULL,
+	    "visits", (json_int_t)(p->sessions != 0 ? p->visits : 0),
+	    "measured_ms", (json_int_t)p->measured_ms,
+	    "reported_ms", (json_int_t)p->reported_cs * 10,
+	    "completion", completion[p->completion],
+	    "success", success[p->success],
+	    "score", p->score[0] != '\0' ? p->score : NULL));
+}
+
+/*
+ * Add each unit's record ("progress") to a learner's course (the JSON of
+ * spoc_learner_course), each week's count of completed units ("done"),
+ * and each enrolment's next unit to play ("next"): the first open one not
+ * completed.
+ */
+int
+rte_course_progress(struct db *db, int64_t user_id, json_t *course,
+    char **cause)
+{
+	struct rte_progress	 p;
+	json_t			*e, *w, *u, *next;
+	size_t			 i, j, k;
+	int64_t			 done;
+
+	json_array_foreach(json_object_get(course, "enrolments"), i, e) {
+		next = NULL;
+		json_array_foreach(json_object_get(e, "weeks"), j, w) {
+			done = 0;
+			json_array_foreach(json_object_get(w, "units"), k, u) {
+				memset(&p, 0, sizeof p);
+				if (store_unit_progress(db, user_id,
+				    json_integer_value(json_object_get(u,
+				    "package_id")), json_string_value(
+				    json_object_get(u, "item")), &p,
+				    rte_progress_value, cause) != 0)
+					return (ERR_INTERNAL);
+				json_object_set_new(u, "progress",
+				    rte_progress_json(&p));
+				if (p.completion == RTE_COMPLETED)
+					done++;
+				else if (next == NULL && strcmp(
+				    json_string_value(json_object_get(w,
+				    "state")), "open") == 0)
+					next = u;
+			}
+			json_object_set_new(w, "done", json_integer(done));
+		}
+		json_object_set(e, "next", next != NULL ? next : json_null());
+	}
+	return (ERR_OK);
+}

@@ -142,6 +142,55 @@ test('two tabs open at once are not credited twice', async () => {
   assert.equal(Number(sql('SELECT sum(measured_ms) FROM rte_sessions')) - before, total);
 });
 
+test('the learner\'s course carries each unit\'s record; the relevé de connexions is a French CSV',
+  async () => {
+    const s = await open('ITEM-2');
+    await advance(30000);
+    await beat(s);
+    const c = await call(lea, `/api/v1/runtime/sessions/${s}/commits`, { seq: 1, finish: true,
+      values: [['cmi.core.score.raw', '85'], ['cmi.core.lesson_status', 'completed'],
+        ['cmi.core.session_time', '00:01:10']] });
+    assert.equal(c.status, 200, c.body);
+    const r = await request(`${d.url}/api/v1/me/course`, { headers: { Cookie: lea.cookie } });
+    assert.equal(r.status, 200, r.body);
+    const e = r.json.enrolments[0];
+    const units = e.weeks[0].units;
+    const byItem = Object.fromEntries(units.map((u) => [u.item, u]));
+    const two = byItem['ITEM-2'].progress;
+    const dbTwo = sql(`SELECT count(s.id) || ' ' || sum(s.measured_ms) || ' ' || sum(s.visits)
+      FROM rte_sessions s JOIN attempts a ON a.id = s.attempt_id
+      WHERE a.item = 'ITEM-2' AND a.user_id = (SELECT id FROM users WHERE email = 'lea@boulangerie.fr')`);
+    assert.equal(`${two.sessions} ${two.measured_ms} ${two.visits}`, dbTwo);
+    assert.equal(two.completion, 'completed');
+    assert.equal(two.score, '85');
+    assert.ok(two.reported_ms >= 70000, `reported ${two.reported_ms}`);
+    assert.match(two.first_access, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(byItem['ITEM-1'].progress.completion, 'not attempted');
+    assert.equal(e.weeks[0].done, 1);
+    assert.equal(e.next.item, 'ITEM-1', 'what is next: the open unit not completed');
+
+    const csv = await request(`${d.url}/api/v1/me/releve.csv`, { headers: { Cookie: lea.cookie },
+      raw: true });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers['content-type'], /^text\/csv; charset=utf-8/);
+    assert.match(csv.headers['content-disposition'], /attachment; filename="releve-connexions.csv"/);
+    const bytes = csv.body;
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM for Excel');
+    const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+    assert.equal(lines.pop(), '', 'CRLF line ends, the last one too');
+    assert.equal(lines[0], 'Session;Semaine;Unité;Durée estimée (min);Première connexion;' +
+      'Dernière connexion;Connexions;Temps mesuré;Temps déclaré par l\'unité;Avancement;' +
+      'Réussite;Score');
+    assert.equal(lines.length, 1 + units.length);
+    const row = lines.find((l) => l.split(';')[2] === byItem['ITEM-2'].title).split(';');
+    assert.match(row[4], /^\d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+    assert.equal(row[6], String(two.visits));
+    const [h, m, sec] = row[7].split(':').map(Number);
+    assert.equal(h * 3600 + m * 60 + sec, Math.floor(two.measured_ms / 1000));
+    assert.equal(row[9], 'terminé');
+    assert.equal(row[11], '85');
+  });
+
 test('a finished session, another learner and a bad body are refused; heartbeats are append-only',
   async () => {
     const s = await open('ITEM-1');

@@ -13,14 +13,33 @@ function minutes(n) {
 	return n + "\u00a0min";
 }
 
+const DONE = { completed: "terminée", incomplete: "commencée",
+    "not attempted": "" };
+
+// Connection time measured by the server, in whole minutes.
+function measured(ms) {
+	const m = Math.floor(ms / 60000);
+	return m < 1 ? "moins d'une minute" : minutes(m);
+}
+
+function unitHref(u) {
+	return "/lecteur.html?paquet=" + encodeURIComponent(u.package_id) +
+	    "&element=" + encodeURIComponent(u.item);
+}
+
 function unitItem(u, week) {
-	const total = el("span", { class: "muted", text: " — " +
-	    minutes(u.minutes) });
+	const p = u.progress || {};
+	let text = " — " + minutes(u.minutes);
+	if (DONE[p.completion])
+		text += " · " + DONE[p.completion] + " · temps de connexion " +
+		    measured(p.measured_ms);
+	if (p.success === "passed")
+		text += " · réussie";
+	const total = el("span", { class: "muted", text });
 	if (week.state !== "open")
 		return el("li", {}, el("span", { text: u.title }), total);
-	const href = "/lecteur.html?paquet=" + encodeURIComponent(u.package_id) +
-	    "&element=" + encodeURIComponent(u.item);
-	return el("li", {}, el("a", { href, text: u.title }), total);
+	return el("li", {}, el("a", { href: unitHref(u), text: u.title }),
+	    total);
 }
 
 function weekSection(w, hid) {
@@ -33,7 +52,8 @@ function weekSection(w, hid) {
 		section.append(el("p", { class: "muted", text: w.track +
 		    (w.units.length ? " · " + w.units.length + " unité" +
 		    (w.units.length > 1 ? "s" : "") + ", environ " +
-		    minutes(total) : "") }));
+		    minutes(total) + " · " + (w.done || 0) + " terminée" +
+		    ((w.done || 0) > 1 ? "s" : "") : "") }));
 	if (w.state === "locked")
 		section.append(el("p", { class: "notice",
 		    text: "Cette semaine ouvre le " + w.opens_fr + "." }));
@@ -66,6 +86,9 @@ function enrolmentSection(e) {
 		el("dt", { text: "OPCA" }), el("dd", { text: e.opca.name }),
 		el("dt", { text: "Regroupement" }), el("dd", {
 		    text: meeting })));
+	if (e.next)
+		section.append(el("p", { class: "next" }, "À suivre\u00a0: ",
+		    el("a", { href: unitHref(e.next), text: e.next.title })));
 	e.weeks.forEach((w) => section.append(weekSection(w,
 	    id + "-semaine-" + w.week)));
 	return section;
@@ -82,7 +105,10 @@ async function init() {
 		    "formation vous inscrira.", "info");
 		return;
 	}
-	$("parcours").replaceChildren(...data.enrolments.map(enrolmentSection));
+	$("parcours").replaceChildren(...data.enrolments.map(enrolmentSection),
+	    el("p", {}, el("a", { href: "/api/v1/me/releve.csv",
+	    download: "releve-connexions.csv",
+	    text: "Télécharger mon relevé de connexions (CSV)" })));
 }
 
 init().catch((err) => failed(err, $("message")));
