@@ -139,9 +139,10 @@ api_spoc_submit_at(struct req *req, const char *missing, api_spoc_fn fn,
 static void
 api_spoc_read(struct req *req, int rc, json_t *out, char *cause)
 {
-	if (rc != ERR_OK)
+	if (rc != ERR_OK) {
+		json_decref(out);
 		http_fail(req, rc, cause);
-	else
+	} else
 		http_reply_json(req, 200, out);
 	free(cause);
 }
