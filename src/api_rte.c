@@ -18,6 +18,7 @@ struct api_rte_job {
 	char			*name;
 	struct rte_opened	 opened;
 	struct rte_commit	 commit;
+	int64_t			 session_id;	/* a heartbeat's */
 	struct rte_beat		 beat;
 	int			 active;
 };
@@ -204,7 +205,7 @@ api_rte_beat_run(struct db *db, void *arg, char **cause)
 {
 	struct api_rte_job	*j = arg;
 
-	return (rte_beat(db, &j->req->actor, j->commit.session_id, j->active,
+	return (rte_beat(db, &j->req->actor, j->session_id, j->active,
 	    j->now, &j->beat, cause));
 }
 
@@ -253,7 +254,7 @@ api_rte_beat(struct req *req)
 		return;
 	}
 	j = api_rte_job_new(req);
-	j->commit.session_id = id;
+	j->session_id = id;
 	j->active = json_is_true(active);
 	json_decref(body);
 	writer_submit(server_writer(req->srv), api_rte_beat_run,

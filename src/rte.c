@@ -425,9 +425,10 @@ rte_commit(struct db *db, const struct actor *a, struct rte_commit *cm,
 	json_array_foreach(cm->values, i, pair) {
 		name = json_string_value(json_array_get(pair, 0));
 		value = json_string_value(json_array_get(pair, 1));
-		old = rte_raw(c, name);
+		/* Only audited elements need their old value (a scan). */
 		if (rte_audited(att.version, name) &&
-		    (old == NULL || strcmp(old, value) != 0)) {
+		    ((old = rte_raw(c, name)) == NULL ||
+		    strcmp(old, value) != 0)) {
 			json_object_set_new(changes, name, json_string(value));
 			changed = 1;
 		}
