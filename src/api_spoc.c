@@ -398,9 +398,22 @@ api_spoc_me_course(struct req *req)
 	rc = spoc_learner_course(server_db(req->srv), &req->actor,
 	    clock_now_ms(), &out, &cause);
 	if (rc == ERR_OK)
-		rc = rte_course_progress(server_db(req->srv), req->actor.id,
-		    out, &cause);
+		rc = rte_course_progress(server_db(req->srv), &req->actor, out,
+		    &cause);
 	api_spoc_read(req, rc, out, cause);
+}
+
+/* A CSV file to download under filename (ASCII, see export_filename). */
+static void
+api_spoc_csv(struct req *req, const char *filename, char *csv, size_t len)
+{
+	char	*disposition;
+
+	xasprintf(&disposition, "attachment; filename=\"%s\"", filename);
+	http_set_header(req, "Content-Disposition", disposition);
+	free(disposition);
+	http_set_header(req, "Cache-Control", "no-store");
+	http_reply_data(req, 200, "text/csv; charset=utf-8", csv, len);
 }
 
 /* GET /api/v1/me/releve.csv: the learner's relevé de connexions. */
@@ -415,18 +428,170 @@ api_spoc_me_releve(struct req *req)
 	rc = spoc_learner_course(server_db(req->srv), &req->actor,
 	    clock_now_ms(), &out, &cause);
 	if (rc == ERR_OK)
-		rc = rte_course_progress(server_db(req->srv), req->actor.id,
-		    out, &cause);
+		rc = rte_course_progress(server_db(req->srv), &req->actor, out,
+		    &cause);
 	if (rc != ERR_OK) {
-		json_decref(out);
-		http_fail(req, rc, cause);
-		free(cause);
+		api_spoc_read(req, rc, out, cause);
 		return;
 	}
 	csv = export_releve_csv(out, &len);
 	json_decref(out);
-	http_set_header(req, "Content-Disposition",
-	    "attachment; filename=\"releve-connexions.csv\"");
-	http_set_header(req, "Cache-Control", "no-store");
-	http_reply_data(req, 200, "text/csv; charset=utf-8", csv, len);
+	api_spoc_csv(req, "releve-connexions.csv", csv, len);
+}
+
+/* The relevé of one enrolment (the path's), in the actor's scope. */
+static int
+api_spoc_record(struct req *req, json_t **out, char **cause)
+{
+	int64_t	 id;
+
+	*out = NULL;
+	if (api_spoc_id(req, 0, &id, "Inscription introuvable.") != 0)
+		return (-1);
+	return (rte_enrolment_record(server_db(req->srv), &req->actor, id,
+	    clock_now_ms(), out, cause));
+}
+
+/* GET /api/v1/enrolments/:id/releve: staff, or the learner it is. */
+void
+api_spoc_enrolment_releve(struct req *req)
+{
+	json_t	*out;
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = api_spoc_record(req, &out, &cause)) != -1)
+		api_spoc_read(req, rc, out, cause);
+}
+
+/* The same as a CSV file: the learner's own columns. */
+void
+api_spoc_enrolment_releve_csv(struct req *req)
+{
+	struct export_csv	*c;
+	json_t			*out;
+	char			*cause = NULL, *csv, name[96];
+	size_t			 len;
+	int			 rc;
+
+	if ((rc = api_spoc_record(req, &out, &cause)) == -1)
+		return;
+	if (rc != ERR_OK) {
+		api_spoc_read(req, rc, out, cause);
+		return;
+	}
+	c = export_releve_begin(EXPORT_LEARNER);
+	export_releve_add(out, c, NULL);
+	csv = export_releve_end(c, &len);
+	export_filename(json_string_value(json_object_get(json_object_get(out,
+	    "learner"), "name")), name, sizeof name);
+	json_decref(out);
+	api_spoc_csv(req, name, csv, len);
+}
+
+/*
+ * A cohort's relevé can cover thousands of learners: it is read on a
+ * worker, through a read-only connection of its own (statements are
+ * prepared as they are first used, so it costs an open and two queries)
+ * in one snapshot, and the reply goes from the event thread.
+ */
+struct api_releve {
+	struct req	*req;
+	char		*path;		/* the database file */
+	int64_t		 id;
+	int64_t		 now;
+	int		 csv;
+	int		 rc;
+	char		*cause;
+	json_t		*out;		/* the JSON, or the CSV's cohort */
+	char		*data;		/* the reply's body */
+	size_t		 len;
+};
+
+static void
+api_releve_work(void *arg)
+{
+	struct api_releve	*j = arg;
+	struct export_csv	*c;
+	struct db		*db;
+
+	j->rc = ERR_INTERNAL;
+	if ((db = db_open(j->path, 1, &j->cause)) == NULL)
+		return;
+	if (db_begin_read(db, &j->cause) == 0) {
+		if (j->csv) {
+			c = export_releve_begin(EXPORT_COHORT);
+			j->rc = rte_cohort_records(db, &j->req->actor, j->id,
+			    j->now, &j->out, export_releve_add, c, &j->cause);
+			j->data = export_releve_end(c, &j->len);
+		} else if ((j->rc = rte_cohort_releve(db, &j->req->actor,
+		    j->id, j->now, &j->out, &j->cause)) == ERR_OK) {
+			/* Megabytes for a large cohort: dumped here, not on the
+			 * event thread. */
+			j->data = json_dumps(j->out, JSON_COMPACT);
+			j->len = j->data != NULL ? strlen(j->data) : 0;
+		}
+		db_rollback(db);
+	}
+	db_close(db);
+}
+
+static void
+api_releve_done(void *arg)
+{
+	struct api_releve	*j = arg;
+	char			 name[96];
+
+	if (j->rc != ERR_OK || j->data == NULL)
+		http_fail(j->req, j->rc != ERR_OK ? j->rc : ERR_INTERNAL,
+		    j->cause);
+	else if (j->csv) {
+		export_filename(json_string_value(json_object_get(j->out,
+		    "name")), name, sizeof name);
+		api_spoc_csv(j->req, name, j->data, j->len);
+		j->data = NULL;
+	} else {
+		http_set_header(j->req, "Cache-Control", "no-store");
+		http_reply_data(j->req, 200, "application/json", j->data,
+		    j->len);
+		j->data = NULL;
+	}
+	json_decref(j->out);
+	free(j->data);
+	free(j->cause);
+	free(j->path);
+	free(j);
+}
+
+static void
+api_releve_submit(struct req *req, int csv)
+{
+	struct api_releve	*j;
+	int64_t			 id;
+
+	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->path = config_db_path(server_config(req->srv));
+	j->id = id;
+	j->now = clock_now_ms();
+	j->csv = csv;
+	http_hold(req);
+	pool_submit(server_pool(req->srv), api_releve_work, api_releve_done,
+	    j);
+}
+
+/* GET /api/v1/cohorts/:id/releve: one line per learner in scope. */
+void
+api_spoc_cohort_releve(struct req *req)
+{
+	api_releve_submit(req, 0);
+}
+
+/* GET /api/v1/cohorts/:id/releve.csv: one line per learner and unit. */
+void
+api_spoc_cohort_releve_csv(struct req *req)
+{
+	api_releve_submit(req, 1);
 }

@@ -47,6 +47,9 @@ static int	cmd_cohort(struct config *, int, char **);
 static int	cmd_company(struct config *, int, char **);
 static int	cmd_enrol(struct config *, int, char **);
 static int	cmd_attend(struct config *, int, char **);
+static int	cmd_attest(struct config *, int, char **);
+static int	cmd_verify(struct config *, int, char **);
+static int	cmd_key(struct config *, int, char **);
 static int	cmd_datamodel(struct config *, int, char **);
 static int	cmd_version(struct config *, int, char **);
 static int	cmd_help(struct config *, int, char **);
@@ -90,6 +93,15 @@ static const struct cmd cmds[] = {
 	    "enrol a learner, or every learner of a CSV file (all or none)" },
 	{ "attend", cmd_attend, "attend COHORT EMAIL present|absent",
 	    "mark attendance at a cohort's regroupement (émargement)" },
+	{ "attest", cmd_attest, "attest issue --cohort COHORT [--email EMAIL] "
+	    "--kind presence|realisation\n      [--early yes]\n"
+	    "  attest list [--cohort COHORT] | attest show NUMBER "
+	    "[--pdf FILE]",
+	    "issue, list and show signed attestations" },
+	{ "verify", cmd_verify, "verify [--key PUBLIC.pem] FILE.pdf",
+	    "check an attestation's signature (offline with --key)" },
+	{ "key", cmd_key, "key list | key rotate",
+	    "list the signing keys, or create a new current one" },
 	{ "datamodel", cmd_datamodel, "datamodel --json",
 	    "print the SCORM data model table (for www/js/cmi.js)" },
 	{ "audit", cmd_audit, "audit verify",
@@ -1087,6 +1099,327 @@ out:
 	user_free(u);
 	json_decref(in);
 	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+/*
+ * Attestations and keys: issue (one learner or a whole cohort, in one
+ * transaction), list, show (with the PDF), and verify a PDF offline.
+ */
+
+/* The signing key for a command that signs: loaded or created. */
+static int
+cmd_sign_key(struct config *cfg)
+{
+	char	*path, *cause = NULL;
+	int	 rc;
+
+	path = config_db_path(cfg);
+	rc = sign_ensure(path, cfg->data_dir, clock_now_ms(), &cause);
+	free(path);
+	if (rc != 0) {
+		cmd_fail(cause);
+		free(cause);
+		return (1);
+	}
+	return (0);
+}
+
+static void
+cmd_attest_print(json_t *doc)
+{
+	printf("%s %-11s %s%s%s\n", cmd_str(doc, "number"), cmd_str(doc,
+	    "kind"), cmd_str(doc, "learner"), json_is_string(json_object_get(
+	    doc, "supersedes")) ? " (remplace " : "",
+	    json_is_string(json_object_get(doc, "supersedes")) ?
+	    cmd_str(doc, "supersedes") : "");
+	if (json_is_string(json_object_get(doc, "supersedes")))
+		fputs(")", stdout);
+}
+
+static int
+cmd_attest_issue(struct config *cfg, struct db *db, int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{ "--cohort", "cohort" }, { "--email", "email" },
+		{ "--kind", "kind" }, { "--early", "early" },
+	};
+	struct user	*u = NULL;
+	json_t		*in, *out = NULL, *d;
+	const char	*kind, *email;
+	char		*cause = NULL;
+	int64_t		 cid, eid;
+	size_t		 i;
+	int		 rc;
+
+	in = json_object();
+	if ((rc = cmd_opts("attest issue", argc, argv, 2, opts, nitems(opts),
+	    in)) != 0)
+		goto out;
+	kind = json_string_value(json_object_get(in, "kind"));
+	email = json_string_value(json_object_get(in, "email"));
+	if (json_object_get(in, "cohort") == NULL || !attest_kind_ok(kind) ||
+	    (json_object_get(in, "early") != NULL && strcmp(cmd_str(in,
+	    "early"), "yes") != 0)) {
+		fprintf(stderr, "usage: assidu attest issue --cohort COHORT "
+		    "[--email EMAIL] --kind presence|realisation "
+		    "[--early yes]\n");
+		rc = 2;
+		goto out;
+	}
+	if (cmd_sign_key(cfg) != 0 || spoc_cohort_find(db, cmd_str(in,
+	    "cohort"), &cid, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	if (email != NULL && (store_user_by_email(db, email, &u,
+	    &cause) != 1 || store_enrolment_find(db, cid, u->id, &eid,
+	    &cause) != 1)) {
+		rc = cmd_fail(cause != NULL ? cause : "not enrolled in this "
+		    "cohort");
+		goto out;
+	}
+	if (db_begin(db, &cause) != 0) {
+		rc = cmd_fail(cause);
+		goto out;
+	}
+	if (email != NULL)
+		rc = attest_issue(db, &cmd_actor, cfg, eid, kind,
+		    json_object_get(in, "early") != NULL, clock_now_ms(), &out,
+		    &cause);
+	else
+		rc = attest_issue_cohort(db, &cmd_actor, cfg, cid, kind,
+		    json_object_get(in, "early") != NULL, clock_now_ms(), &out,
+		    &cause);
+	if ((rc = cmd_transaction(db, rc, cause)) != 0)
+		goto out;
+	if (email != NULL) {
+		cmd_attest_print(out);
+		putchar('\n');
+	} else {
+		json_array_foreach(json_object_get(out, "documents"), i, d) {
+			cmd_attest_print(d);
+			putchar('\n');
+		}
+		printf("%lld documents issued\n", cmd_int(out, "issued"));
+	}
+out:
+	free(cause);
+	user_free(u);
+	json_decref(in);
+	json_decref(out);
+	return (rc);
+}
+
+static int
+cmd_attest_list(struct db *db, int argc, char **argv)
+{
+	json_t	*list = NULL, *d;
+	char	*cause = NULL;
+	int64_t	 cid = 0;
+	size_t	 i;
+	int	 rc = 0;
+
+	if (argc == 4 && strcmp(argv[2], "--cohort") == 0) {
+		if (spoc_cohort_find(db, argv[3], &cid, &cause) != 0)
+			rc = cmd_fail(cause);
+	} else if (argc != 2) {
+		fprintf(stderr, "usage: assidu attest list "
+		    "[--cohort COHORT]\n");
+		return (2);
+	}
+	if (rc == 0 && store_attest_list(db, &cmd_actor, cid, 0, 0, &list,
+	    &cause) != 0)
+		rc = cmd_fail(cause);
+	json_array_foreach(list, i, d) {
+		printf("%s %-11s %-28s %s%s\n", cmd_str(d, "number"),
+		    cmd_str(d, "kind"), cmd_str(d, "learner"),
+		    json_is_string(json_object_get(d, "superseded_by")) ?
+		    "remplacé par " : "en vigueur",
+		    json_is_string(json_object_get(d, "superseded_by")) ?
+		    cmd_str(d, "superseded_by") : "");
+	}
+	free(cause);
+	json_decref(list);
+	return (rc);
+}
+
+/* Write a file whole, or say why. */
+static int
+cmd_write_file(const char *path, const char *data, size_t len)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "wb")) == NULL ||
+	    fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "assidu: %s: %s\n", path, strerror(errno));
+		return (1);
+	}
+	return (0);
+}
+
+static int
+cmd_attest_show(struct config *cfg, struct db *db, int argc, char **argv)
+{
+	json_t	*out = NULL, *row = NULL;
+	char	*cause = NULL, *pdf = NULL, *base;
+	size_t	 len;
+	int	 rc = 0;
+
+	if (argc != 3 && !(argc == 5 && strcmp(argv[3], "--pdf") == 0)) {
+		fprintf(stderr, "usage: assidu attest show NUMBER "
+		    "[--pdf FILE]\n");
+		return (2);
+	}
+	if (attest_verify_number(db, argv[2], &out, &cause) != ERR_OK)
+		return (cmd_fail(cause));
+	printf("%s: %s\n", argv[2], cmd_str(out, "status"));
+	if (json_object_get(out, "facts") != NULL) {
+		json_dumpf(json_object_get(out, "facts"), stdout,
+		    JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	}
+	if (argc == 5 && json_object_get(out, "facts") != NULL) {
+		store_attest_by_number(db, argv[2], &row, &cause);
+		base = attest_base_url(cfg);
+		if (row == NULL || attest_pdf(base, row, &pdf, &len,
+		    &cause) != ERR_OK)
+			rc = cmd_fail(cause);
+		else
+			rc = cmd_write_file(argv[4], pdf, len);
+		free(base);
+	}
+	free(cause);
+	free(pdf);
+	json_decref(row);
+	json_decref(out);
+	return (rc);
+}
+
+static int
+cmd_attest(struct config *cfg, int argc, char **argv)
+{
+	struct db	*db;
+	int		 rc;
+
+	if (argc < 2 || (strcmp(argv[1], "issue") != 0 &&
+	    strcmp(argv[1], "list") != 0 && strcmp(argv[1], "show") != 0)) {
+		fprintf(stderr, "usage: assidu attest issue|list|show ...\n");
+		return (2);
+	}
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	if (strcmp(argv[1], "issue") == 0)
+		rc = cmd_attest_issue(cfg, db, argc, argv);
+	else if (strcmp(argv[1], "list") == 0)
+		rc = cmd_attest_list(db, argc, argv);
+	else
+		rc = cmd_attest_show(cfg, db, argc, argv);
+	db_close(db);
+	return (rc);
+}
+
+/*
+ * assidu verify [--key PEM] FILE.pdf: with --key, offline, nothing but the
+ * public key; without, with the keys and the register of the data dir.
+ * Exit 0 when valid, 1 otherwise.
+ */
+static int
+cmd_verify(struct config *cfg, int argc, char **argv)
+{
+	struct db	*db = NULL;
+	json_t		*out = NULL;
+	char		*pdf, *pem = NULL, *cause = NULL, *path;
+	const char	*file, *status;
+	size_t		 len, plen;
+	int		 rc;
+
+	if (argc == 4 && strcmp(argv[1], "--key") == 0)
+		file = argv[3];
+	else if (argc == 2)
+		file = argv[1];
+	else {
+		fprintf(stderr, "usage: assidu verify [--key PUBLIC.pem] "
+		    "FILE.pdf\n");
+		return (2);
+	}
+	if ((pdf = cmd_slurp(file, &len)) == NULL)
+		return (1);
+	if (argc == 4 && (pem = cmd_slurp(argv[2], &plen)) == NULL) {
+		free(pdf);
+		return (1);
+	}
+	if (pem == NULL) {
+		path = config_db_path(cfg);
+		db = db_open(path, 1, &cause);
+		free(path);
+		if (db == NULL) {
+			rc = cmd_fail(cause);
+			goto out;
+		}
+	}
+	if (attest_verify_pdf(db, pem, pdf, len, &out, &cause) != ERR_OK) {
+		printf("INVALIDE : %s\n", cause != NULL ? cause : "");
+		rc = 1;
+		goto out;
+	}
+	status = cmd_str(out, "status");
+	printf("%s %s : %s\n", strcmp(status, "valid") == 0 ? "VALIDE" :
+	    strcmp(status, "superseded") == 0 ? "REMPLACÉ" :
+	    strcmp(status, "unknown") == 0 ? "INCONNU" : "ALTÉRÉ",
+	    cmd_str(out, "number"), cmd_str(out, "message"));
+	if (json_is_object(json_object_get(out, "facts"))) {
+		json_dumpf(json_object_get(out, "facts"), stdout,
+		    JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+	}
+	rc = strcmp(status, "valid") == 0 ? 0 : 1;
+out:
+	free(cause);
+	free(pdf);
+	free(pem);
+	json_decref(out);
+	db_close(db);
+	return (rc);
+}
+
+/* assidu key list | key rotate. */
+static int
+cmd_key(struct config *cfg, int argc, char **argv)
+{
+	struct db	*db;
+	json_t		*list = NULL, *k;
+	char		*cause = NULL, *id = NULL;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (argc != 2 || (strcmp(argv[1], "list") != 0 &&
+	    strcmp(argv[1], "rotate") != 0)) {
+		fprintf(stderr, "usage: assidu key list|rotate\n");
+		return (2);
+	}
+	if ((db = cmd_open(cfg)) == NULL)
+		return (1);
+	if (strcmp(argv[1], "rotate") == 0) {
+		if (db_begin(db, &cause) != 0)
+			rc = cmd_fail(cause);
+		else {
+			rc = sign_create(db, cfg->data_dir, &cmd_actor,
+			    clock_now_ms(), &id, &cause) == 0 ? ERR_OK :
+			    ERR_INTERNAL;
+			if ((rc = cmd_transaction(db, rc, cause)) == 0)
+				printf("new signing key %s; older keys still "
+				    "verify what they signed\n", id);
+		}
+	} else if (store_key_list(db, &list, &cause) != 0)
+		rc = cmd_fail(cause);
+	json_array_foreach(list, i, k)
+		printf("%s %s%s\n", cmd_str(k, "id"), i == 0 ? "current" :
+		    "retired", "");
+	free(id);
+	free(cause);
+	json_decref(list);
 	db_close(db);
 	return (rc);
 }

@@ -132,6 +132,9 @@ int64_t		 clock_offset(void);
 #define CLOCK_BEAT_CAP_MS	60000	/* most one heartbeat can earn */
 #define CLOCK_SILENCE_MS	90000	/* silence that ends a visit */
 int64_t		 clock_credit(int64_t, int64_t, int64_t, int, int *);
+#define CLOCK_GAP_MIN_MS	300000	/* two clocks may differ this much */
+#define CLOCK_GAP_SHARE		25	/* or this % of the larger one */
+int		 clock_gap(int64_t, int64_t);
 uint64_t	 clock_mono_us(void);
 void		 clock_format_iso(int64_t, char *, size_t);
 
@@ -250,6 +253,13 @@ struct config {
 	int		 workers;
 	int		 test_mode;
 	char		*public_url;
+	/* The training organisation, as printed on attestations. */
+	char		*organisation_name;
+	char		*organisation_nda;	/* déclaration d'activité */
+	char		*organisation_siret;
+	char		*organisation_city;
+	char		*organisation_representative;
+	char		*organisation_representative_title;
 	char		*tls_cert;
 	char		*tls_key;
 	int		 cookie_secure;
@@ -275,6 +285,7 @@ int		 db_schema_version(struct db *, int *, char **);
 int		 db_schema_latest(void);
 int		 db_begin(struct db *, char **);
 int		 db_commit(struct db *, char **);
+int		 db_begin_read(struct db *, char **);
 void		 db_rollback(struct db *);
 int		 db_savepoint(struct db *, char **);
 int		 db_release(struct db *, char **);
@@ -346,10 +357,36 @@ int		 store_rte_commit_insert(struct db *, int64_t, int64_t, int64_t,
 int		 store_cmi_load(struct db *, int64_t, struct cmi *, char **);
 struct rte_beat;
 struct rte_progress;
-int		 store_unit_progress(struct db *, int64_t, int64_t,
-		     const char *, struct rte_progress *,
+int		 store_key_insert(struct db *, const char *, const char *,
+		     int64_t, char **);
+int		 store_key_latest(struct db *, json_t **, char **);
+int		 store_key_get(struct db *, const char *, json_t **, char **);
+int		 store_key_list(struct db *, json_t **, char **);
+int		 store_attest_next(struct db *, int, int64_t *, char **);
+int		 store_attest_current(struct db *, int64_t, const char *,
+		     int64_t *, char **, char **);
+int		 store_attest_insert(struct db *, const char *, int, int64_t,
+		     const char *, int64_t, int64_t, int64_t, const char *,
+		     const char *, const char *, int64_t, int64_t *, char **);
+int		 store_attest_by_number(struct db *, const char *, json_t **,
+		     char **);
+int		 store_attest_scoped(struct db *, const struct actor *,
+		     const char *, json_t **, char **);
+int		 store_attest_list(struct db *, const struct actor *, int64_t,
+		     int64_t, int, json_t **, char **);
+int		 store_attest_cohort_docs(struct db *, const struct actor *,
+		     int64_t, json_t **, char **);
+/* Whose enrolments store_spoc_course and store_progress read. */
+enum store_by {
+	STORE_BY_LEARNER,	/* the id is a learner's */
+	STORE_BY_ENROLMENT,
+	STORE_BY_COHORT
+};
+int		 store_progress(struct db *, const struct actor *,
+		     enum store_by, int64_t,
+		     struct rte_progress *(*)(void *, int64_t, int64_t),
 		     void (*)(struct rte_progress *, const char *,
-		     const char *), char **);
+		     const char *), void *, char **);
 int		 store_beat_state(struct db *, int64_t, int64_t,
 		     struct rte_beat *, char **);
 int		 store_beat_insert(struct db *, int64_t, int64_t, int64_t,
@@ -414,7 +451,9 @@ int		 store_attendance_list(struct db *, const struct actor *,
 		     int64_t, json_t **, char **);
 int		 store_spoc_access(struct db *, int64_t, int64_t, const char *,
 		     json_t **, char **);
-int		 store_spoc_learner(struct db *, int64_t, json_t **, char **);
+int		 store_spoc_course(struct db *, const struct actor *,
+		     enum store_by, int64_t, int (*)(json_t *, void *, char **),
+		     void *, char **);
 
 /* writer.c */
 typedef int	(*writer_run_cb)(struct db *, void *, char **);
@@ -444,6 +483,45 @@ void		 pool_submit(struct pool *, pool_work_cb, pool_done_cb, void *);
 void		 pool_complete(struct pool *);
 size_t		 pool_pending(struct pool *);
 void		 pool_free(struct pool *);
+
+/* sign.c */
+#define SIGN_ID_LEN	16
+void		 sign_sha256_hex(const void *, size_t, char[65]);
+char		*sign_b64(const void *, size_t);
+int		 sign_unb64(const char *, unsigned char **, size_t *);
+char		*sign_canonical(json_t *);
+int		 sign_create(struct db *, const char *, const struct actor *,
+		     int64_t, char **, char **);
+int		 sign_load(struct db *, const char *, char **);
+int		 sign_ensure(const char *, const char *, int64_t, char **);
+const char	*sign_key_id(void);
+void		 sign_unload(void);
+int		 sign_data(const void *, size_t, char **, char **);
+int		 sign_pem_id(const char *, char[SIGN_ID_LEN + 1], char **);
+int		 sign_check(const char *, const void *, size_t, const char *,
+		     char **);
+
+/* attest.c */
+#define ATTEST_PRESENCE		"presence"
+#define ATTEST_REALISATION	"realisation"
+int		 attest_kind_ok(const char *);
+int		 attest_issue(struct db *, const struct actor *,
+		     const struct config *, int64_t, const char *, int,
+		     int64_t, json_t **, char **);
+int		 attest_issue_cohort(struct db *, const struct actor *,
+		     const struct config *, int64_t, const char *, int,
+		     int64_t, json_t **, char **);
+int		 attest_verify_number(struct db *, const char *, json_t **,
+		     char **);
+int		 attest_verify_pdf(struct db *, const char *, const char *,
+		     size_t, json_t **, char **);
+char		*attest_base_url(const struct config *);
+char		*attest_verify_url(const char *, const char *);
+int		 attest_pdf(const char *, json_t *, char **, size_t *,
+		     char **);
+void		 attest_file_name(json_t *, char *, size_t);
+int		 attest_zip(struct db *, const struct actor *, const char *,
+		     int64_t, const char *, size_t *, char **);
 
 /* audit.c */
 int		 audit_append(struct db *, const struct actor *, const char *,
@@ -582,8 +660,15 @@ int		 rte_commit(struct db *, const struct actor *,
 void		 rte_commit_clear(struct rte_commit *);
 int		 rte_beat(struct db *, const struct actor *, int64_t, int,
 		     int64_t, struct rte_beat *, char **);
-int		 rte_course_progress(struct db *, int64_t, json_t *,
-		     char **);
+int		 rte_course_progress(struct db *, const struct actor *,
+		     json_t *, char **);
+int		 rte_enrolment_record(struct db *, const struct actor *,
+		     int64_t, int64_t, json_t **, char **);
+int		 rte_cohort_records(struct db *, const struct actor *, int64_t,
+		     int64_t, json_t **, int (*)(json_t *, void *, char **),
+		     void *, char **);
+int		 rte_cohort_releve(struct db *, const struct actor *, int64_t,
+		     int64_t, json_t **, char **);
 
 /* spoc.c */
 #define SPOC_WEEKS		4
@@ -678,11 +763,29 @@ int		 spoc_attendance_list(struct db *, const struct actor *,
 		     int64_t, json_t **, char **);
 int		 spoc_unit_access(struct db *, const struct actor *, int64_t,
 		     const char *, int64_t, struct spoc_access *, char **);
+int		 spoc_cohort_info(struct db *, int64_t, int64_t, json_t **,
+		     char **);
+int		 spoc_records(struct db *, const struct actor *, enum store_by,
+		     int64_t, int64_t, int (*)(json_t *, void *, char **),
+		     void *, char **);
 int		 spoc_learner_course(struct db *, const struct actor *, int64_t,
 		     json_t **, char **);
 
+/* pdf.c */
+int		 pdf_render(json_t *, const char *, const char *, const char *,
+		     char **, size_t *, char **);
+int		 pdf_metadata(const char *, size_t, const char *, char **);
+
 /* export.c */
+#define EXPORT_LEARNER	0	/* a learner's relevé: the session first */
+#define EXPORT_COHORT	1	/* a cohort's: the learner and company first */
+struct export_csv;
+struct export_csv *export_releve_begin(int);
+int		 export_releve_add(json_t *, void *, char **);
+char		*export_releve_end(struct export_csv *, size_t *);
 char		*export_releve_csv(json_t *, size_t *);
+void		 export_filename(const char *, char *, size_t);
+char		*export_attest_index_csv(json_t *, size_t *);
 
 /* router.c */
 #define ROUTER_MAX_PARAMS 4
@@ -805,6 +908,24 @@ void		 api_spoc_attendance(struct req *);
 void		 api_spoc_attendance_mark(struct req *);
 void		 api_spoc_me_course(struct req *);
 void		 api_spoc_me_releve(struct req *);
+void		 api_spoc_enrolment_releve(struct req *);
+void		 api_spoc_enrolment_releve_csv(struct req *);
+void		 api_spoc_cohort_releve(struct req *);
+void		 api_spoc_cohort_releve_csv(struct req *);
+
+/* api_attest.c */
+void		 api_attest_issue(struct req *);
+void		 api_attest_issue_cohort(struct req *);
+void		 api_attest_enrolment_list(struct req *);
+void		 api_attest_cohort_list(struct req *);
+void		 api_attest_mine(struct req *);
+void		 api_attest_pdf(struct req *);
+void		 api_attest_zip(struct req *);
+void		 api_attest_verify(struct req *);
+void		 api_attest_verify_pdf(struct req *);
+void		 api_attest_page(struct req *);
+void		 api_attest_key(struct req *);
+void		 api_attest_keys(struct req *);
 
 /* api_auth.c */
 void		 api_auth_login(struct req *);

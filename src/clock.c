@@ -79,6 +79,31 @@ clock_credit(int64_t last_beat, int64_t now, int64_t credited_until,
 	    now - from);
 }
 
+/*
+ * Do the two clocks of a unit disagree (DESIGN §5)? The SCO's own time
+ * counts idle and hidden minutes the server does not credit, and a crash
+ * loses its last report, so they never match exactly: a gap is a
+ * difference over CLOCK_GAP_MIN_MS and over CLOCK_GAP_SHARE % of the
+ * larger one. 1 when the unit reports more than the server measured, -1
+ * when the server measured more than the unit reports, 0 otherwise.
+ */
+int
+clock_gap(int64_t measured_ms, int64_t reported_ms)
+{
+	int64_t	 diff, larger, tolerance;
+
+	diff = reported_ms - measured_ms;
+	larger = reported_ms > measured_ms ? reported_ms : measured_ms;
+	tolerance = larger * CLOCK_GAP_SHARE / 100;
+	if (tolerance < CLOCK_GAP_MIN_MS)
+		tolerance = CLOCK_GAP_MIN_MS;
+	if (diff > tolerance)
+		return (1);
+	if (-diff > tolerance)
+		return (-1);
+	return (0);
+}
+
 /* ISO 8601 in UTC with milliseconds: 2026-11-24T07:10:00.123Z. */
 void
 clock_format_iso(int64_t ms, char *buf, size_t len)

@@ -268,6 +268,44 @@ static const char *db_migrations[] = {
 	"  user_id INTEGER PRIMARY KEY REFERENCES users (id),"
 	"  credited_until INTEGER NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 7: attestations (DESIGN §7). Signing keys and documents are
+	 * append-only: a rotated key stays to verify what it signed, a
+	 * re-issued document names the one it supersedes. Numbers run
+	 * without gaps per year: AS-YYYY-NNNNNN.
+	 */
+	"CREATE TABLE signing_keys ("
+	"  id TEXT PRIMARY KEY CHECK (length(id) = 16),"
+	"  public_pem TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TRIGGER signing_keys_no_update BEFORE UPDATE ON signing_keys"
+	"  BEGIN SELECT RAISE (ABORT, 'signing keys are append-only'); END;"
+	"CREATE TRIGGER signing_keys_no_delete BEFORE DELETE ON signing_keys"
+	"  BEGIN SELECT RAISE (ABORT, 'signing keys are append-only'); END;"
+	"CREATE TABLE attestations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  number TEXT NOT NULL UNIQUE,"
+	"  year INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL CHECK (seq > 0),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('presence', 'realisation')),"
+	"  enrolment_id INTEGER NOT NULL REFERENCES enrolments (id),"
+	"  issued_at INTEGER NOT NULL,"
+	"  issued_by INTEGER REFERENCES users (id),"
+	"  key_id TEXT NOT NULL REFERENCES signing_keys (id),"
+	"  facts TEXT NOT NULL,"
+	"  signature TEXT NOT NULL,"
+	"  supersedes INTEGER UNIQUE REFERENCES attestations (id),"
+	"  UNIQUE (year, seq),"
+	"  CHECK (number = printf('AS-%04d-%06d', year, seq))"
+	") STRICT;"
+	"CREATE INDEX attestations_enrolment"
+	"  ON attestations (enrolment_id, kind, id);"
+	"CREATE TRIGGER attestations_no_update BEFORE UPDATE ON attestations"
+	"  BEGIN SELECT RAISE (ABORT, 'attestations are append-only'); END;"
+	"CREATE TRIGGER attestations_no_delete BEFORE DELETE ON attestations"
+	"  BEGIN SELECT RAISE (ABORT, 'attestations are append-only'); END;",
 };
 
 enum db_stmt {
@@ -310,8 +348,12 @@ enum db_stmt {
 	STMT_CMI_LOAD,
 	STMT_CMI_PUT,
 	STMT_BEAT_STATE,
-	STMT_UNIT_TIME,
-	STMT_UNIT_RESULTS,
+	STMT_PROGRESS_LEARNER,
+	STMT_PROGRESS_LEARNER_VALUES,
+	STMT_PROGRESS_ENROLMENT,
+	STMT_PROGRESS_ENROLMENT_VALUES,
+	STMT_PROGRESS_COHORT,
+	STMT_PROGRESS_COHORT_VALUES,
 	STMT_BEAT_INSERT,
 	STMT_BEAT_SESSION,
 	STMT_BEAT_LEARNER,
@@ -348,6 +390,19 @@ enum db_stmt {
 	STMT_ATTENDANCE_LIST,
 	STMT_SPOC_ACCESS,
 	STMT_SPOC_LEARNER,
+	STMT_SPOC_ENROLMENT,
+	STMT_SPOC_COHORT,
+	STMT_KEY_INSERT,
+	STMT_KEY_LATEST,
+	STMT_KEY_GET,
+	STMT_KEY_LIST,
+	STMT_ATTEST_NEXT,
+	STMT_ATTEST_CURRENT,
+	STMT_ATTEST_INSERT,
+	STMT_ATTEST_BY_NUMBER,
+	STMT_ATTEST_SCOPED,
+	STMT_ATTEST_LIST,
+	STMT_ATTEST_COHORT_DOCS,
 	STMT_COUNT
 };
 
@@ -377,11 +432,81 @@ enum db_stmt {
 #define ENROLMENT_SCOPE \
 	" (?2 IN ('admin', 'funder') OR e.user_id = ?1 OR " \
 	"  (?2 = 'adviser' AND e.opca_id = ?3)) "
+/* A document with its learner and what supersedes it (s). */
+#define DB_ATTEST_COLUMNS \
+	"a.id, a.number, a.kind, a.enrolment_id, a.issued_at, a.key_id, " \
+	"e.cohort_id, u.name AS learner, u.email, cm.name AS company, " \
+	"cm.siret, o.code AS opca, p.number AS supersedes_number, " \
+	"s.number AS superseded_by, ib.email AS issued_by"
+#define DB_ATTEST_FROM \
+	"attestations a JOIN enrolments e ON e.id = a.enrolment_id " \
+	"JOIN users u ON u.id = e.user_id " \
+	"JOIN companies cm ON cm.id = e.company_id " \
+	"JOIN opca o ON o.id = e.opca_id " \
+	"LEFT JOIN attestations p ON p.id = a.supersedes " \
+	"LEFT JOIN attestations s ON s.supersedes = a.id " \
+	"LEFT JOIN users ib ON ib.id = a.issued_by"
 #define DB_COHORT_COLUMNS \
 	"h.id, h.course_id, c.code AS course_code, c.title AS course_title, " \
 	"h.name, h.start_date, h.end_date, h.meeting_date, h.meeting_time, " \
 	"h.meeting_mode, h.meeting_place, h.created_at"
 #define DB_COHORT_FROM " FROM cohorts h JOIN courses c ON c.id = h.course_id "
+/*
+ * An enrolment's record (spoc.c): the learner, cohort, company, OPCA and
+ * latest attendance mark, then one row per unit of its tracks.
+ */
+#define DB_SPOC_COURSE \
+	"SELECT e.id AS enrolment_id, e.user_id, lu.name AS learner, " \
+	"lu.email, h.id AS cohort_id, h.name AS cohort, h.start_date, " \
+	"h.end_date, h.meeting_date, h.meeting_time, h.meeting_mode, " \
+	"h.meeting_place, c.id AS course_id, c.title AS course, " \
+	"cm.name AS company, cm.siret, o.code AS opca, " \
+	"o.name AS opca_name, m.present, m.at AS marked_at, " \
+	"m.by_label AS marked_by, t.opca_id IS NULL AS trunk, " \
+	"t.title AS track, u.id AS unit_id, u.week, u.position, u.title, " \
+	"u.minutes, u.package_id, u.item, p.version FROM enrolments e " \
+	"JOIN users lu ON lu.id = e.user_id " \
+	"JOIN cohorts h ON h.id = e.cohort_id " \
+	"JOIN courses c ON c.id = h.course_id " \
+	"JOIN companies cm ON cm.id = e.company_id " \
+	"JOIN opca o ON o.id = e.opca_id " \
+	"LEFT JOIN attendance m ON m.id = (SELECT max(y.id) FROM " \
+	"attendance y WHERE y.enrolment_id = e.id) " \
+	"LEFT JOIN tracks t ON t.course_id = c.id " \
+	"AND (t.opca_id IS NULL OR t.opca_id = e.opca_id) " \
+	"LEFT JOIN units u ON u.track_id = t.id " \
+	"LEFT JOIN packages p ON p.id = u.package_id "
+/*
+ * The relevé (rte.c), aggregated in SQL: per enrolment and unit of its
+ * tracks, the learner's attempts on the unit's SCO (over all attempts, as
+ * the run-time keys them by learner, package and item), their sessions'
+ * count, first and last access, visits, measured and reported time; then
+ * the statuses and scores of those attempts, oldest first.
+ */
+#define DB_PROGRESS_FROM \
+	" FROM enrolments e JOIN cohorts h ON h.id = e.cohort_id " \
+	"JOIN tracks t ON t.course_id = h.course_id " \
+	"AND (t.opca_id IS NULL OR t.opca_id = e.opca_id) " \
+	"JOIN units u ON u.track_id = t.id "
+#define DB_PROGRESS_ATTEMPTS \
+	"attempts a ON a.user_id = e.user_id AND a.package_id = u.package_id " \
+	"AND a.item = u.item "
+#define DB_PROGRESS_TIME \
+	"SELECT e.id, u.id, count(s.id), coalesce(min(s.opened_at), 0), " \
+	"coalesce(max(coalesce(s.last_beat, s.opened_at)), 0), " \
+	"coalesce(sum(s.visits), 0), coalesce(sum(s.measured_ms), 0), " \
+	"coalesce(sum(s.session_cs), 0)" DB_PROGRESS_FROM \
+	"LEFT JOIN " DB_PROGRESS_ATTEMPTS \
+	"LEFT JOIN rte_sessions s ON s.attempt_id = a.id "
+#define DB_PROGRESS_TIME_END "GROUP BY e.id, u.id ORDER BY e.id, u.id"
+#define DB_PROGRESS_VALUES \
+	"SELECT e.id, u.id, v.name, v.value" DB_PROGRESS_FROM \
+	"JOIN " DB_PROGRESS_ATTEMPTS \
+	"JOIN cmi_values v ON v.attempt_id = a.id AND v.name IN (" \
+	"'cmi.core.lesson_status', 'cmi.completion_status', " \
+	"'cmi.success_status', 'cmi.core.score.raw', 'cmi.score.raw', " \
+	"'cmi.score.scaled') "
+#define DB_PROGRESS_VALUES_END "ORDER BY e.id, u.id, a.number, v.name"
 
 static const char *db_sql[STMT_COUNT] = {
 	[STMT_SCHEMA_VERSION] = "PRAGMA user_version",
@@ -480,20 +605,24 @@ static const char *db_sql[STMT_COUNT] = {
 	[STMT_CMI_LOAD] =
 	    ("SELECT name, value FROM cmi_values WHERE attempt_id = ?1 "
 	    "ORDER BY ord"),
-	[STMT_UNIT_TIME] =
-	    ("SELECT count(s.id), coalesce(min(s.opened_at), 0), "
-	    "coalesce(max(coalesce(s.last_beat, s.opened_at)), 0), "
-	    "coalesce(sum(s.visits), 0), coalesce(sum(s.measured_ms), 0), "
-	    "coalesce(sum(s.session_cs), 0) FROM attempts a "
-	    "JOIN rte_sessions s ON s.attempt_id = a.id "
-	    "WHERE a.user_id = ?1 AND a.package_id = ?2 AND a.item = ?3"),
-	[STMT_UNIT_RESULTS] =
-	    ("SELECT v.name, v.value FROM attempts a "
-	    "JOIN cmi_values v ON v.attempt_id = a.id "
-	    "WHERE a.user_id = ?1 AND a.package_id = ?2 AND a.item = ?3 "
-	    "AND v.name IN ('cmi.core.lesson_status', 'cmi.completion_status',"
-	    " 'cmi.success_status', 'cmi.core.score.raw', 'cmi.score.raw', "
-	    "'cmi.score.scaled') ORDER BY a.number"),
+	[STMT_PROGRESS_LEARNER] =
+	    (DB_PROGRESS_TIME "WHERE e.user_id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_TIME_END),
+	[STMT_PROGRESS_LEARNER_VALUES] =
+	    (DB_PROGRESS_VALUES "WHERE e.user_id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_VALUES_END),
+	[STMT_PROGRESS_ENROLMENT] =
+	    (DB_PROGRESS_TIME "WHERE e.id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_TIME_END),
+	[STMT_PROGRESS_ENROLMENT_VALUES] =
+	    (DB_PROGRESS_VALUES "WHERE e.id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_VALUES_END),
+	[STMT_PROGRESS_COHORT] =
+	    (DB_PROGRESS_TIME "WHERE e.cohort_id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_TIME_END),
+	[STMT_PROGRESS_COHORT_VALUES] =
+	    (DB_PROGRESS_VALUES "WHERE e.cohort_id = ?4 AND " ENROLMENT_SCOPE
+	    DB_PROGRESS_VALUES_END),
 	[STMT_BEAT_STATE] =
 	    ("SELECT coalesce(s.last_beat, s.opened_at), s.finished_at, "
 	    "s.measured_ms, coalesce(c.credited_until, 0) FROM rte_sessions s "
@@ -629,23 +758,55 @@ static const char *db_sql[STMT_COUNT] = {
 	    "AND u.package_id = ?2 AND u.item = ?3 "
 	    "ORDER BY h.start_date, e.id"),
 	[STMT_SPOC_LEARNER] =
-	    ("SELECT e.id AS enrolment_id, h.id AS cohort_id, "
-	    "h.name AS cohort, h.start_date, h.end_date, h.meeting_date, "
-	    "h.meeting_time, "
-	    "h.meeting_mode, h.meeting_place, c.id AS course_id, "
-	    "c.title AS course, cm.name AS company, cm.siret, o.code AS opca, "
-	    "o.name AS opca_name, t.opca_id IS NULL AS trunk, "
-	    "t.title AS track, u.id AS unit_id, u.week, u.position, u.title, "
-	    "u.minutes, u.package_id, u.item, p.version FROM enrolments e "
-	    "JOIN cohorts h ON h.id = e.cohort_id "
-	    "JOIN courses c ON c.id = h.course_id "
-	    "JOIN companies cm ON cm.id = e.company_id "
-	    "JOIN opca o ON o.id = e.opca_id "
-	    "LEFT JOIN tracks t ON t.course_id = c.id "
-	    "AND (t.opca_id IS NULL OR t.opca_id = e.opca_id) "
-	    "LEFT JOIN units u ON u.track_id = t.id "
-	    "LEFT JOIN packages p ON p.id = u.package_id WHERE e.user_id = ?1 "
+	    (DB_SPOC_COURSE "WHERE e.user_id = ?4 AND " ENROLMENT_SCOPE
 	    "ORDER BY h.start_date DESC, e.id, u.week, u.position"),
+	[STMT_SPOC_ENROLMENT] =
+	    (DB_SPOC_COURSE "WHERE e.id = ?4 AND " ENROLMENT_SCOPE
+	    "ORDER BY u.week, u.position"),
+	[STMT_SPOC_COHORT] =
+	    (DB_SPOC_COURSE "WHERE e.cohort_id = ?4 AND " ENROLMENT_SCOPE
+	    "ORDER BY lu.name, e.id, u.week, u.position"),
+	[STMT_KEY_INSERT] =
+	    ("INSERT INTO signing_keys (id, public_pem, created_at) "
+	    "VALUES (?1, ?2, ?3)"),
+	[STMT_KEY_LATEST] =
+	    ("SELECT id, public_pem, created_at FROM signing_keys "
+	    "ORDER BY created_at DESC, rowid DESC LIMIT 1"),
+	[STMT_KEY_GET] =
+	    "SELECT id, public_pem, created_at FROM signing_keys WHERE id = ?1",
+	[STMT_KEY_LIST] =
+	    ("SELECT id, public_pem, created_at FROM signing_keys "
+	    "ORDER BY created_at DESC, rowid DESC"),
+	[STMT_ATTEST_NEXT] =
+	    ("SELECT coalesce(max(seq), 0) + 1 FROM attestations "
+	    "WHERE year = ?1"),
+	[STMT_ATTEST_CURRENT] =
+	    ("SELECT a.id, a.number FROM attestations a "
+	    "WHERE a.enrolment_id = ?1 AND a.kind = ?2 AND NOT EXISTS "
+	    "(SELECT 1 FROM attestations b WHERE b.supersedes = a.id) "
+	    "ORDER BY a.id DESC LIMIT 1"),
+	[STMT_ATTEST_INSERT] =
+	    ("INSERT INTO attestations (number, year, seq, kind, enrolment_id, "
+	    "issued_at, issued_by, key_id, facts, signature, supersedes) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+	[STMT_ATTEST_BY_NUMBER] =
+	    ("SELECT " DB_ATTEST_COLUMNS ", a.facts, a.signature, k.public_pem "
+	    "FROM " DB_ATTEST_FROM " JOIN signing_keys k ON k.id = a.key_id "
+	    "WHERE a.number = ?1"),
+	[STMT_ATTEST_SCOPED] =
+	    ("SELECT " DB_ATTEST_COLUMNS ", a.facts, a.signature "
+	    "FROM " DB_ATTEST_FROM " WHERE a.number = ?4 AND "
+	    ENROLMENT_SCOPE),
+	[STMT_ATTEST_LIST] =
+	    ("SELECT " DB_ATTEST_COLUMNS " FROM " DB_ATTEST_FROM
+	    " WHERE (?4 = 0 OR e.cohort_id = ?4) AND (?5 = 0 OR e.id = ?5) "
+	    "AND (?6 = 0 OR e.user_id = ?1) AND " ENROLMENT_SCOPE
+	    "ORDER BY a.id DESC"),
+	[STMT_ATTEST_COHORT_DOCS] =
+	    ("SELECT " DB_ATTEST_COLUMNS ", a.facts, a.signature "
+	    "FROM " DB_ATTEST_FROM " WHERE e.cohort_id = ?4 "
+	    "AND s.id IS NULL AND " ENROLMENT_SCOPE
+	    "ORDER BY u.name, a.kind, a.id"),
 };
 
 struct db {
@@ -828,6 +989,13 @@ int
 db_commit(struct db *db, char **cause)
 {
 	return (db_exec(db, "COMMIT", cause));
+}
+
+/* A snapshot for a read-only connection's reads, until db_rollback. */
+int
+db_begin_read(struct db *db, char **cause)
+{
+	return (db_exec(db, "BEGIN", cause));
 }
 
 void
@@ -1803,6 +1971,33 @@ db_rows(struct db *db, sqlite3_stmt *s, json_t **out, char **cause)
 	return (0);
 }
 
+/*
+ * Every row as an object passed to fn, one at a time (a large result
+ * never sits in memory); fn must not use this connection. Stops at fn's
+ * first nonzero return, which it returns; -1 on a database error.
+ */
+static int
+db_each(struct db *db, sqlite3_stmt *s, int (*fn)(json_t *, void *, char **),
+    void *arg, char **cause)
+{
+	json_t	*row;
+	int	 rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row = db_object(s);
+		rc = fn(row, arg, cause);
+		json_decref(row);
+		if (rc != 0) {
+			sqlite3_reset(s);
+			return (rc);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
+	sqlite3_reset(s);
+	return (0);
+}
+
 /* The first row as an object: 1, 0 when there is none, -1. */
 static int
 db_one(struct db *db, sqlite3_stmt *s, json_t **out, char **cause)
@@ -2276,12 +2471,26 @@ store_spoc_access(struct db *db, int64_t user_id, int64_t package_id,
 	return (db_rows(db, s, out, cause));
 }
 
-/* The learner's enrolments with every unit of their tracks, in order. */
+/*
+ * The enrolments by selects in the actor's scope (a learner's, one, or a
+ * cohort's): one row per unit of their tracks (a row without a unit for
+ * an empty track), grouped by enrolment, each passed to fn.
+ */
 int
-store_spoc_learner(struct db *db, int64_t user_id, json_t **out,
+store_spoc_course(struct db *db, const struct actor *a, enum store_by by,
+    int64_t id, int (*fn)(json_t *, void *, char **), void *arg,
     char **cause)
 {
-	return (db_id_rows(db, STMT_SPOC_LEARNER, user_id, out, cause));
+	static const enum db_stmt	 stmt[] = { STMT_SPOC_LEARNER,
+					    STMT_SPOC_ENROLMENT,
+					    STMT_SPOC_COHORT };
+	sqlite3_stmt			*s;
+
+	if ((s = db_stmt(db, stmt[by], cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	return (db_each(db, s, fn, arg, cause));
 }
 
 /* Connection time. */
@@ -2345,42 +2554,222 @@ store_beat_insert(struct db *db, int64_t session_id, int64_t user_id,
 }
 
 /*
- * One learner's record on one SCO, over all attempts: sessions, first and
- * last access, visits, measured and reported time; then fn is called with
- * each status or score value, oldest attempt first.
+ * The records of the units of the enrolments by selects, in the actor's
+ * scope, aggregated in SQL. slot(arg, enrolment, unit) says where each
+ * goes (NULL: nowhere); it is asked in order of enrolment and unit for
+ * the times, then again for each status or score, which fn folds in,
+ * oldest attempt first.
  */
 int
-store_unit_progress(struct db *db, int64_t user_id, int64_t package_id,
-    const char *item, struct rte_progress *p,
+store_progress(struct db *db, const struct actor *a, enum store_by by,
+    int64_t id, struct rte_progress *(*slot)(void *, int64_t, int64_t),
     void (*fn)(struct rte_progress *, const char *, const char *),
-    char **cause)
+    void *arg, char **cause)
 {
-	sqlite3_stmt	*s;
-	int		 rc;
+	static const enum db_stmt	 times[] = { STMT_PROGRESS_LEARNER,
+					    STMT_PROGRESS_ENROLMENT,
+					    STMT_PROGRESS_COHORT };
+	static const enum db_stmt	 values[] = {
+					    STMT_PROGRESS_LEARNER_VALUES,
+					    STMT_PROGRESS_ENROLMENT_VALUES,
+					    STMT_PROGRESS_COHORT_VALUES };
+	sqlite3_stmt			*s;
+	struct rte_progress		*p;
+	int				 rc;
 
-	if ((s = db_stmt(db, STMT_UNIT_TIME, cause)) == NULL)
+	if ((s = db_stmt(db, times[by], cause)) == NULL)
 		return (-1);
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, package_id);
-	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
-	if ((rc = db_row(db, s, cause)) != 1)
-		return (rc == 0 ? db_fail(db, s, cause) : -1);
-	p->sessions = sqlite3_column_int64(s, 0);
-	p->first_at = sqlite3_column_int64(s, 1);
-	p->last_at = sqlite3_column_int64(s, 2);
-	p->visits = sqlite3_column_int64(s, 3);
-	p->measured_ms = sqlite3_column_int64(s, 4);
-	p->reported_cs = sqlite3_column_int64(s, 5);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = slot(arg, sqlite3_column_int64(s, 0),
+		    sqlite3_column_int64(s, 1))) == NULL)
+			continue;
+		p->sessions = sqlite3_column_int64(s, 2);
+		p->first_at = sqlite3_column_int64(s, 3);
+		p->last_at = sqlite3_column_int64(s, 4);
+		p->visits = sqlite3_column_int64(s, 5);
+		p->measured_ms = sqlite3_column_int64(s, 6);
+		p->reported_cs = sqlite3_column_int64(s, 7);
+	}
+	if (rc != SQLITE_DONE)
+		return (db_fail(db, s, cause));
 	sqlite3_reset(s);
-	if ((s = db_stmt(db, STMT_UNIT_RESULTS, cause)) == NULL)
+	if ((s = db_stmt(db, values[by], cause)) == NULL)
 		return (-1);
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, package_id);
-	sqlite3_bind_text(s, 3, item, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn(p, db_text(s, 0), db_text(s, 1));
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = slot(arg, sqlite3_column_int64(s, 0),
+		    sqlite3_column_int64(s, 1))) != NULL)
+			fn(p, db_text(s, 2), db_text(s, 3));
+	}
 	if (rc != SQLITE_DONE)
 		return (db_fail(db, s, cause));
 	sqlite3_reset(s);
 	return (0);
+}
+
+/* Signing keys and attestations (DESIGN §7). */
+
+int
+store_key_insert(struct db *db, const char *id, const char *pem, int64_t now,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_KEY_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, pem, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	return (db_step_done(db, s, cause));
+}
+
+/* The current key {id, public_pem, created_at}: 1, 0 when none, -1. */
+int
+store_key_latest(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_KEY_LATEST, cause)) == NULL)
+		return (-1);
+	return (db_one(db, s, out, cause));
+}
+
+int
+store_key_get(struct db *db, const char *id, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_KEY_GET, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	return (db_one(db, s, out, cause));
+}
+
+/* Every key, newest first. */
+int
+store_key_list(struct db *db, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_KEY_LIST, cause)) == NULL)
+		return (-1);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The next number of a year. */
+int
+store_attest_next(struct db *db, int year, int64_t *seq, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEST_NEXT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int(s, 1, year);
+	return (db_one_id(db, s, seq, cause) == 1 ? 0 : -1);
+}
+
+/*
+ * The document in force of an enrolment and kind: 1 with its id and
+ * number (caller frees), 0 when none, -1.
+ */
+int
+store_attest_current(struct db *db, int64_t enrolment_id, const char *kind,
+    int64_t *id, char **number, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*number = NULL;
+	if ((s = db_stmt(db, STMT_ATTEST_CURRENT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(s, 1, enrolment_id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+	if ((rc = db_row(db, s, cause)) != 1)
+		return (rc);
+	*id = sqlite3_column_int64(s, 0);
+	*number = db_text_dup(s, 1);
+	sqlite3_reset(s);
+	return (1);
+}
+
+int
+store_attest_insert(struct db *db, const char *number, int year, int64_t seq,
+    const char *kind, int64_t enrolment_id, int64_t now, int64_t by,
+    const char *key_id, const char *facts, const char *sig,
+    int64_t supersedes, int64_t *id, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEST_INSERT, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, number, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, year);
+	sqlite3_bind_int64(s, 3, seq);
+	sqlite3_bind_text(s, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, enrolment_id);
+	sqlite3_bind_int64(s, 6, now);
+	db_bind_id(s, 7, by);
+	sqlite3_bind_text(s, 8, key_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 9, facts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 10, sig, -1, SQLITE_TRANSIENT);
+	db_bind_id(s, 11, supersedes);
+	return (db_insert(db, s, id, cause) == 0 ? 0 : -1);
+}
+
+/* A document with its key, for anyone (verification): 1, 0, -1. */
+int
+store_attest_by_number(struct db *db, const char *number, json_t **out,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEST_BY_NUMBER, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, number, -1, SQLITE_TRANSIENT);
+	return (db_one(db, s, out, cause));
+}
+
+/* A document the actor may download: 1, 0 (unknown or not theirs), -1. */
+int
+store_attest_scoped(struct db *db, const struct actor *a, const char *number,
+    json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEST_SCOPED, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_text(s, 4, number, -1, SQLITE_TRANSIENT);
+	return (db_one(db, s, out, cause));
+}
+
+/*
+ * Documents the actor may see, newest first: of a cohort, of an
+ * enrolment, or the actor's own (mine), each filter 0 when unused.
+ */
+int
+store_attest_list(struct db *db, const struct actor *a, int64_t cohort_id,
+    int64_t enrolment_id, int mine, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, STMT_ATTEST_LIST, cause)) == NULL)
+		return (-1);
+	db_bind_scope(s, a);
+	sqlite3_bind_int64(s, 4, cohort_id);
+	sqlite3_bind_int64(s, 5, enrolment_id);
+	sqlite3_bind_int(s, 6, mine);
+	return (db_rows(db, s, out, cause));
+}
+
+/* The documents in force of a cohort, with their facts, for a zip. */
+int
+store_attest_cohort_docs(struct db *db, const struct actor *a,
+    int64_t cohort_id, json_t **out, char **cause)
+{
+	return (db_scoped_rows(db, STMT_ATTEST_COHORT_DOCS, a, cohort_id, out,
+	    cause));
 }

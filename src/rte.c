@@ -3,7 +3,8 @@
  * attempt, which entry, the saved state to resume) and applying the
  * browser's commits. Every value is checked again with cmi.c, the same table
  * the browser used: the server is the authority. Runs inside the writer's
- * transaction, so a commit is all or nothing.
+ * transaction, so a commit is all or nothing. Then what the records
+ * say: each unit's progress, an enrolment's relevé and a cohort's.
  */
 #include "config.h"
 
@@ -560,7 +561,8 @@ rte_progress_json(const struct rte_progress *p)
 		clock_format_iso(p->first_at, first, sizeof first);
 		clock_format_iso(p->last_at, last, sizeof last);
 	}
-	return (json_pack("{s:I,s:I,s:I,s:s?,s:s?,s:I,s:I,s:I,s:s,s:s,s:s?}",
+	return (json_pack("{s:I,s:I,s:I,s:s?,s:s?,s:I,s:I,s:I,s:i,s:s,s:s,"
+	    "s:s?}",
 	    "sessions", (json_int_t)p->sessions,
 	    "first_at", (json_int_t)p->first_at,
 	    "last_at", (json_int_t)p->last_at,
@@ -569,50 +571,293 @@ rte_progress_json(const struct rte_progress *p)
 	    "visits", (json_int_t)(p->sessions != 0 ? p->visits : 0),
 	    "measured_ms", (json_int_t)p->measured_ms,
 	    "reported_ms", (json_int_t)p->reported_cs * 10,
+	    "gap", clock_gap(p->measured_ms, p->reported_cs * 10),
 	    "completion", completion[p->completion],
 	    "success", success[p->success],
 	    "score", p->score[0] != '\0' ? p->score : NULL));
 }
 
+/* The units' records, by enrolment and unit, in that order. */
+struct rte_slot {
+	int64_t			 enrolment_id;
+	int64_t			 unit_id;
+	struct rte_progress	 p;
+};
+struct rte_slots {
+	struct rte_slot		*v;
+	size_t			 n;
+	size_t			 size;
+};
+
+static int
+rte_slot_cmp(const struct rte_slot *s, int64_t e, int64_t u)
+{
+	if (s->enrolment_id != e)
+		return (s->enrolment_id < e ? -1 : 1);
+	if (s->unit_id != u)
+		return (s->unit_id < u ? -1 : 1);
+	return (0);
+}
+
+static struct rte_progress *
+rte_slot_find(const struct rte_slots *t, int64_t e, int64_t u)
+{
+	size_t	 lo = 0, hi = t->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = rte_slot_cmp(&t->v[mid], e, u)) == 0)
+			return (&t->v[mid].p);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+/* store_progress's slot: appended in order, or found when already in. */
+static struct rte_progress *
+rte_slot(void *arg, int64_t e, int64_t u)
+{
+	struct rte_slots	*t = arg;
+	struct rte_slot		*s;
+
+	if (t->n != 0 && rte_slot_cmp(&t->v[t->n - 1], e, u) >= 0)
+		return (rte_slot_find(t, e, u));
+	if (t->n == t->size) {
+		t->size = t->size != 0 ? t->size * 2 : 64;
+		t->v = xreallocarray(t->v, t->size, sizeof *t->v);
+	}
+	s = &t->v[t->n++];
+	memset(s, 0, sizeof *s);
+	s->enrolment_id = e;
+	s->unit_id = u;
+	return (&s->p);
+}
+
+/* Every unit's record of the enrolments by selects (store_progress). */
+static int
+rte_slots_load(struct db *db, const struct actor *a, enum store_by by,
+    int64_t id, struct rte_slots *t, char **cause)
+{
+	memset(t, 0, sizeof *t);
+	if (store_progress(db, a, by, id, rte_slot, rte_progress_value, t,
+	    cause) != 0) {
+		free(t->v);
+		memset(t, 0, sizeof *t);
+		return (ERR_INTERNAL);
+	}
+	return (ERR_OK);
+}
+
 /*
- * Add each unit's record ("progress") to a learner's course (the JSON of
- * spoc_learner_course), each week's count of completed units ("done"),
- * and each enrolment's next unit to play ("next"): the first open one not
- * completed.
+ * Complete an enrolment's record (spoc_records) with its units' records:
+ * each unit's "progress", each week's count of completed units ("done"),
+ * the next unit to play ("next": the first open one not completed) and
+ * the "totals". The certified duration counts each completed unit at its
+ * estimated minutes, whatever the time spent (the FOAD rule, DESIGN §5).
  */
+static void
+rte_record_fill(json_t *e, const struct rte_slots *t)
+{
+	struct rte_progress	 none, *p;
+	json_t			*w, *u, *next = NULL;
+	int64_t			 eid, done, units = 0, completed = 0;
+	int64_t			 measured = 0, reported = 0, certified = 0;
+	size_t			 i, j;
+
+	memset(&none, 0, sizeof none);
+	eid = json_integer_value(json_object_get(e, "id"));
+	json_array_foreach(json_object_get(e, "weeks"), i, w) {
+		done = 0;
+		json_array_foreach(json_object_get(w, "units"), j, u) {
+			p = rte_slot_find(t, eid, json_integer_value(
+			    json_object_get(u, "id")));
+			if (p == NULL)
+				p = &none;
+			json_object_set_new(u, "progress",
+			    rte_progress_json(p));
+			units++;
+			measured += p->measured_ms;
+			reported += p->reported_cs * 10;
+			if (p->completion == RTE_COMPLETED) {
+				done++;
+				certified += json_integer_value(
+				    json_object_get(u, "minutes"));
+			} else if (next == NULL && strcmp(json_string_value(
+			    json_object_get(w, "state")), "open") == 0)
+				next = u;
+		}
+		json_object_set_new(w, "done", json_integer(done));
+		completed += done;
+	}
+	json_object_set(e, "next", next != NULL ? next : json_null());
+	json_object_set_new(e, "totals", json_pack("{s:I,s:I,s:I,s:I,s:I,s:i}",
+	    "units", (json_int_t)units, "completed", (json_int_t)completed,
+	    "measured_ms", (json_int_t)measured, "reported_ms",
+	    (json_int_t)reported, "certified_minutes", (json_int_t)certified,
+	    "gap", clock_gap(measured, reported)));
+}
+
+/* Complete the records of a learner's course (spoc_learner_course). */
 int
-rte_course_progress(struct db *db, int64_t user_id, json_t *course,
+rte_course_progress(struct db *db, const struct actor *a, json_t *course,
     char **cause)
 {
-	struct rte_progress	 p;
-	json_t			*e, *w, *u, *next;
-	size_t			 i, j, k;
-	int64_t			 done;
+	struct rte_slots	 t;
+	json_t			*e;
+	size_t			 i;
+	int			 rc;
 
-	json_array_foreach(json_object_get(course, "enrolments"), i, e) {
-		next = NULL;
-		json_array_foreach(json_object_get(e, "weeks"), j, w) {
-			done = 0;
-			json_array_foreach(json_object_get(w, "units"), k, u) {
-				memset(&p, 0, sizeof p);
-				if (store_unit_progress(db, user_id,
-				    json_integer_value(json_object_get(u,
-				    "package_id")), json_string_value(
-				    json_object_get(u, "item")), &p,
-				    rte_progress_value, cause) != 0)
-					return (ERR_INTERNAL);
-				json_object_set_new(u, "progress",
-				    rte_progress_json(&p));
-				if (p.completion == RTE_COMPLETED)
-					done++;
-				else if (next == NULL && strcmp(
-				    json_string_value(json_object_get(w,
-				    "state")), "open") == 0)
-					next = u;
-			}
-			json_object_set_new(w, "done", json_integer(done));
-		}
-		json_object_set(e, "next", next != NULL ? next : json_null());
+	if ((rc = rte_slots_load(db, a, STORE_BY_LEARNER, a->id, &t,
+	    cause)) != ERR_OK)
+		return (rc);
+	json_array_foreach(json_object_get(course, "enrolments"), i, e)
+		rte_record_fill(e, &t);
+	free(t.v);
+	return (ERR_OK);
+}
+
+static int
+rte_record_keep(json_t *e, void *out, char **cause)
+{
+	*(json_t **)out = json_incref(e);
+	return (ERR_OK);
+}
+
+/*
+ * The relevé of one enrolment: its record (spoc_records) with its units'
+ * records, totals and attendance (rte_record_fill). In the actor's
+ * scope: a learner's own enrolment, their OPCA's for an adviser, any for
+ * admins and funders; ERR_NOT_FOUND otherwise, as for one that does not
+ * exist. Reads through the connection it is given (the writer's too).
+ */
+int
+rte_enrolment_record(struct db *db, const struct actor *a,
+    int64_t enrolment_id, int64_t now, json_t **out, char **cause)
+{
+	struct rte_slots	 t;
+	int			 rc;
+
+	*out = NULL;
+	rc = spoc_records(db, a, STORE_BY_ENROLMENT, enrolment_id, now,
+	    rte_record_keep, out, cause);
+	if (rc == ERR_OK && *out == NULL) {
+		xasprintf(cause, "Inscription introuvable.");
+		rc = ERR_NOT_FOUND;
 	}
+	if (rc == ERR_OK && (rc = rte_slots_load(db, a, STORE_BY_ENROLMENT,
+	    enrolment_id, &t, cause)) == ERR_OK) {
+		rte_record_fill(*out, &t);
+		free(t.v);
+	}
+	if (rc != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return (rc);
+}
+
+struct rte_cohort {
+	struct rte_slots	 t;
+	int			(*fn)(json_t *, void *, char **);
+	void			*arg;
+};
+
+static int
+rte_cohort_record(json_t *e, void *arg, char **cause)
+{
+	struct rte_cohort	*c = arg;
+
+	rte_record_fill(e, &c->t);
+	return (c->fn(e, c->arg, cause));
+}
+
+/*
+ * The relevé of every enrolment of a cohort in the actor's scope, each as
+ * rte_enrolment_record gives it, passed to fn one at a time (by learner's
+ * name), and in *cohort the cohort with its calendar. Two aggregate
+ * queries for the whole cohort and its records one by one: a large
+ * cohort costs time on a worker, not memory.
+ */
+int
+rte_cohort_records(struct db *db, const struct actor *a, int64_t cohort_id,
+    int64_t now, json_t **cohort, int (*fn)(json_t *, void *, char **),
+    void *arg, char **cause)
+{
+	struct rte_cohort	 c;
+	int			 rc;
+
+	if ((rc = spoc_cohort_info(db, cohort_id, now, cohort,
+	    cause)) != ERR_OK)
+		return (rc);
+	c.fn = fn;
+	c.arg = arg;
+	if ((rc = rte_slots_load(db, a, STORE_BY_COHORT, cohort_id, &c.t,
+	    cause)) == ERR_OK) {
+		rc = spoc_records(db, a, STORE_BY_COHORT, cohort_id, now,
+		    rte_cohort_record, &c, cause);
+		free(c.t.v);
+	}
+	if (rc != ERR_OK) {
+		json_decref(*cohort);
+		*cohort = NULL;
+	}
+	return (rc);
+}
+
+/* A learner's line in a cohort's relevé, from their record. */
+static int
+rte_cohort_line(json_t *e, void *list, char **cause)
+{
+	json_t	*weeks = json_array(), *w, *units, *u;
+	int64_t	 last = 0, at;
+	size_t	 i, j;
+
+	json_array_foreach(json_object_get(e, "weeks"), i, w) {
+		units = json_object_get(w, "units");
+		json_array_foreach(units, j, u) {
+			at = json_integer_value(json_object_get(
+			    json_object_get(u, "progress"), "last_at"));
+			if (at > last)
+				last = at;
+		}
+		json_array_append_new(weeks, json_pack("{s:O,s:I,s:O}",
+		    "week", json_object_get(w, "week"), "units",
+		    (json_int_t)json_array_size(units), "done",
+		    json_object_get(w, "done")));
+	}
+	json_array_append_new(list, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,"
+	    "s:o,s:o}", "id", json_object_get(e, "id"), "learner",
+	    json_object_get(e, "learner"), "company",
+	    json_object_get(e, "company"), "opca", json_object_get(e, "opca"),
+	    "attendance", json_object_get(e, "attendance"), "totals",
+	    json_object_get(e, "totals"), "weeks", weeks, "last_at",
+	    last != 0 ? json_integer(last) : json_null()));
+	return (ERR_OK);
+}
+
+/*
+ * A cohort's relevé for staff: the cohort with its calendar and, for each
+ * enrolment in the actor's scope, the learner, company, OPCA, units and
+ * completed units per week, totals, last access and attendance.
+ */
+int
+rte_cohort_releve(struct db *db, const struct actor *a, int64_t cohort_id,
+    int64_t now, json_t **out, char **cause)
+{
+	json_t	*cohort, *list = json_array();
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = rte_cohort_records(db, a, cohort_id, now, &cohort,
+	    rte_cohort_line, list, cause)) != ERR_OK) {
+		json_decref(list);
+		return (rc);
+	}
+	*out = json_pack("{s:o,s:I,s:o}", "cohort", cohort, "now",
+	    (json_int_t)now, "enrolments", list);
 	return (ERR_OK);
 }

@@ -771,6 +771,12 @@ server_run(struct config *cfg, char **cause)
 	    server_notify, srv->writer_ev, cause);
 	if (srv->writer != NULL)
 		srv->ro = db_open(dbpath, 1, cause);
+	/* The signing key: loaded, or created on the first run. */
+	if (srv->ro != NULL && sign_ensure(dbpath, cfg->data_dir,
+	    clock_now_ms(), cause) != 0) {
+		free(dbpath);
+		goto out;
+	}
 	free(dbpath);
 	if (srv->writer == NULL || srv->ro == NULL)
 		goto out;

@@ -1438,6 +1438,21 @@ spoc_present_bool(json_t *rows)
 	}
 }
 
+/* A cohort with its calendar; ERR_NOT_FOUND with a cause. */
+int
+spoc_cohort_info(struct db *db, int64_t id, int64_t now, json_t **out,
+    char **cause)
+{
+	int	 rc;
+
+	*out = NULL;
+	rc = store_cohort_get(db, id, out, cause);
+	if ((rc = spoc_found(rc, cause, "Session introuvable.")) != 0)
+		return (rc);
+	spoc_cohort_calendar(*out, now);
+	return (ERR_OK);
+}
+
 /* A cohort with its calendar and the enrolments the actor may see. */
 int
 spoc_cohort_get(struct db *db, const struct actor *a, int64_t id,
@@ -1447,15 +1462,13 @@ spoc_cohort_get(struct db *db, const struct actor *a, int64_t id,
 	int	 rc;
 
 	*out = NULL;
-	rc = store_cohort_get(db, id, &c, cause);
-	if ((rc = spoc_found(rc, cause, "Session introuvable.")) != 0)
+	if ((rc = spoc_cohort_info(db, id, now, &c, cause)) != ERR_OK)
 		return (rc);
 	if (store_enrolment_list(db, a, id, &list, cause) != 0) {
 		json_decref(c);
 		return (ERR_INTERNAL);
 	}
 	spoc_present_bool(list);
-	spoc_cohort_calendar(c, now);
 	json_object_set_new(c, "enrolments", list);
 	*out = c;
 	return (ERR_OK);
@@ -2463,11 +2476,12 @@ spoc_unit_access(struct db *db, const struct actor *a, int64_t package_id,
 	return (ERR_FORBIDDEN);
 }
 
+/* A new enrolment's record from its first row (see spoc_records). */
 static json_t *
-spoc_learner_enrolment(json_t *row, int64_t now)
+spoc_record_new(json_t *row, int64_t now)
 {
-	json_t	*e, *cohort, *weeks, *w;
-	int64_t	 start = 0, end = 0, today = spoc_today(now);
+	json_t	*e, *cohort, *weeks, *w, *present;
+	int64_t	 end = 0, today = spoc_today(now);
 	size_t	 i;
 
 	cohort = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id",
@@ -2480,7 +2494,6 @@ spoc_learner_enrolment(json_t *row, int64_t now)
 	    json_object_get(row, "meeting_mode"), "meeting_place",
 	    json_object_get(row, "meeting_place"));
 	spoc_cohort_calendar(cohort, now);
-	spoc_date_parse(spoc_jstr(row, "start_date"), &start);
 	spoc_date_parse(spoc_jstr(row, "end_date"), &end);
 	weeks = json_object_get(cohort, "weeks");
 	json_array_foreach(weeks, i, w) {
@@ -2491,69 +2504,135 @@ spoc_learner_enrolment(json_t *row, int64_t now)
 	}
 	json_incref(weeks);
 	json_object_del(cohort, "weeks");
-	e = json_pack("{s:O,s:o,s:{s:O,s:O},s:{s:O,s:O},s:{s:O,s:O},s:o}",
-	    "id", json_object_get(row, "enrolment_id"), "cohort", cohort,
+	present = json_object_get(row, "present");
+	e = json_pack("{s:O,s:{s:O,s:O,s:O},s:o,s:{s:O,s:O},s:{s:O,s:O},"
+	    "s:{s:O,s:O},s:{s:o,s:O,s:O},s:o}",
+	    "id", json_object_get(row, "enrolment_id"),
+	    "learner", "id", json_object_get(row, "user_id"), "name",
+	    json_object_get(row, "learner"), "email",
+	    json_object_get(row, "email"), "cohort", cohort,
 	    "course", "id", json_object_get(row, "course_id"), "title",
 	    json_object_get(row, "course"), "company", "name",
 	    json_object_get(row, "company"), "siret",
 	    json_object_get(row, "siret"), "opca", "code",
 	    json_object_get(row, "opca"), "name",
-	    json_object_get(row, "opca_name"), "weeks", weeks);
+	    json_object_get(row, "opca_name"), "attendance", "present",
+	    json_is_integer(present) ? json_boolean(json_integer_value(
+	    present) != 0) : json_null(), "at",
+	    json_object_get(row, "marked_at"), "by_label",
+	    json_object_get(row, "marked_by"), "weeks", weeks);
 	return (e);
 }
 
+/* Enrolments' records built from their rows, one at a time. */
+struct spoc_records {
+	int64_t		 now;
+	json_t		*e;		/* the one being built */
+	int		(*fn)(json_t *, void *, char **);
+	void		*arg;
+};
+
+/* Hand the enrolment built to fn. */
+static int
+spoc_record_end(struct spoc_records *r, char **cause)
+{
+	int	 rc = ERR_OK;
+
+	if (r->e != NULL) {
+		rc = r->fn(r->e, r->arg, cause);
+		json_decref(r->e);
+		r->e = NULL;
+	}
+	return (rc);
+}
+
+/* One row: the first of an enrolment, then one per unit of its tracks. */
+static int
+spoc_record_row(json_t *row, void *arg, char **cause)
+{
+	struct spoc_records	*r = arg;
+	json_t			*w;
+	int64_t			 week;
+	int			 trunk, n, rc;
+
+	if (r->e == NULL || spoc_jint(row, "enrolment_id") !=
+	    spoc_jint(r->e, "id")) {
+		if ((rc = spoc_record_end(r, cause)) != ERR_OK)
+			return (rc);
+		r->e = spoc_record_new(row, r->now);
+	}
+	if (json_is_null(json_object_get(row, "track")))
+		return (ERR_OK);
+	trunk = spoc_jint(row, "trunk") != 0;
+	for (n = 1; n <= SPOC_WEEKS; n++) {
+		if ((n <= SPOC_TRUNK_WEEKS) != (trunk != 0))
+			continue;
+		w = json_array_get(json_object_get(r->e, "weeks"), n - 1);
+		json_object_set(w, "track", json_object_get(row, "track"));
+	}
+	week = spoc_jint(row, "week");
+	if (json_is_null(json_object_get(row, "unit_id")) ||
+	    week < 1 || week > SPOC_WEEKS)
+		return (ERR_OK);
+	w = json_array_get(json_object_get(r->e, "weeks"), week - 1);
+	json_array_append_new(json_object_get(w, "units"), json_pack(
+	    "{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id",
+	    json_object_get(row, "unit_id"), "position",
+	    json_object_get(row, "position"), "title",
+	    json_object_get(row, "title"), "minutes",
+	    json_object_get(row, "minutes"), "package_id",
+	    json_object_get(row, "package_id"), "item",
+	    json_object_get(row, "item"), "version",
+	    json_object_get(row, "version")));
+	return (ERR_OK);
+}
+
 /*
- * A learner's course: each enrolment with its cohort's calendar and the
- * four weeks, each with its opening date, state (open, locked, ended),
- * track and units.
+ * The record of each enrolment by selects in the actor's scope (a
+ * learner's, one, or a cohort's), passed to fn one at a time (fn takes a
+ * reference to keep it): its learner, cohort with the calendar, course,
+ * company, OPCA, latest attendance mark ("attendance": present, at,
+ * by_label, null without a mark), and four weeks, each with its opening
+ * date, state (open, locked, ended), track and units. Stops at fn's first
+ * error, which it returns.
  */
+int
+spoc_records(struct db *db, const struct actor *a, enum store_by by,
+    int64_t id, int64_t now, int (*fn)(json_t *, void *, char **),
+    void *arg, char **cause)
+{
+	struct spoc_records	 r = { now, NULL, fn, arg };
+	int			 rc;
+
+	rc = store_spoc_course(db, a, by, id, spoc_record_row, &r, cause);
+	if (rc == ERR_OK)
+		rc = spoc_record_end(&r, cause);
+	json_decref(r.e);
+	return (rc);
+}
+
+static int
+spoc_record_append(json_t *e, void *list, char **cause)
+{
+	json_array_append(list, e);
+	return (ERR_OK);
+}
+
+/* A learner's course: the records of their enrolments (spoc_records). */
 int
 spoc_learner_course(struct db *db, const struct actor *a, int64_t now,
     json_t **out, char **cause)
 {
-	json_t	*rows, *row, *list, *e = NULL, *w;
-	int64_t	 cur = 0, eid, week;
+	json_t	*list = json_array();
 	char	 today[16];
-	size_t	 i;
-	int	 trunk, n;
+	int	 rc;
 
 	*out = NULL;
-	if (store_spoc_learner(db, a->id, &rows, cause) != 0)
-		return (ERR_INTERNAL);
-	list = json_array();
-	json_array_foreach(rows, i, row) {
-		eid = spoc_jint(row, "enrolment_id");
-		if (e == NULL || eid != cur) {
-			e = spoc_learner_enrolment(row, now);
-			json_array_append_new(list, e);
-			cur = eid;
-		}
-		if (json_is_null(json_object_get(row, "track")))
-			continue;
-		trunk = spoc_jint(row, "trunk") != 0;
-		for (n = 1; n <= SPOC_WEEKS; n++) {
-			if ((n <= SPOC_TRUNK_WEEKS) != (trunk != 0))
-				continue;
-			w = json_array_get(json_object_get(e, "weeks"), n - 1);
-			json_object_set(w, "track",
-			    json_object_get(row, "track"));
-		}
-		week = spoc_jint(row, "week");
-		if (json_is_null(json_object_get(row, "unit_id")) ||
-		    week < 1 || week > SPOC_WEEKS)
-			continue;
-		w = json_array_get(json_object_get(e, "weeks"), week - 1);
-		json_array_append_new(json_object_get(w, "units"), json_pack(
-		    "{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id",
-		    json_object_get(row, "unit_id"), "position",
-		    json_object_get(row, "position"), "title",
-		    json_object_get(row, "title"), "minutes",
-		    json_object_get(row, "minutes"), "package_id",
-		    json_object_get(row, "package_id"), "item",
-		    json_object_get(row, "item"), "version",
-		    json_object_get(row, "version")));
+	if ((rc = spoc_records(db, a, STORE_BY_LEARNER, a->id, now,
+	    spoc_record_append, list, cause)) != ERR_OK) {
+		json_decref(list);
+		return (rc);
 	}
-	json_decref(rows);
 	spoc_date_format(spoc_today(now), today, sizeof today);
 	*out = json_pack("{s:s,s:I,s:o}", "today", today, "now",
 	    (json_int_t)now, "enrolments", list);

@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, for the e2e tests.
 // Playwright never downloads a browser here: we always use /usr/bin/chromium.
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -84,4 +85,19 @@ export async function axeViolations(page) {
       help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// Fails with the list of axe-core's serious and critical violations.
+export async function assertAccessible(page, what) {
+  const v = await axeViolations(page);
+  assert.deepEqual(v, [], `${what}: ${JSON.stringify(v, null, 1)}`);
+}
+
+// Logs in through the form; the browser lands on "Mon compte".
+export async function loginAs(page, url, email, password) {
+  await page.goto(url + '/login.html');
+  await page.getByLabel('Adresse e-mail', { exact: true }).fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/compte\.html$/);
 }

@@ -12,8 +12,9 @@ function day(offsetDays) {
 
 // cli: (args) => spawnSync result; units: [{package: ID, item, week}] (week
 // 1 or 2, default 1; four a week); emails: learners to enrol. Week 2 opens in
-// six days. Returns the cohort's name.
-export function enrolInCourse(cli, units, emails, code = 'essai-rte') {
+// six days; the regroupement is in `meeting` days (50; 0: today, so that
+// attendance can be marked). Returns the cohort's name.
+export function enrolInCourse(cli, units, emails, code = 'essai-rte', { meeting = 50 } = {}) {
   const run = (args) => {
     const r = cli(args);
     assert.equal(r.status, 0, `assidu ${args.join(' ')}: ${r.stderr}`);
@@ -33,7 +34,7 @@ export function enrolInCourse(cli, units, emails, code = 'essai-rte') {
   }
   const cohort = `Session ${code}`;
   run(['cohort', 'add', '--course', code, '--name', cohort, '--start', day(-1),
-    '--end', day(60), '--meeting-date', day(50), '--meeting-mode', 'online']);
+    '--end', day(60), '--meeting-date', day(meeting), '--meeting-mode', 'online']);
   if (!run(['company', 'list']).includes(SIRET))
     run(['company', 'add', '--siret', SIRET, '--name', 'Boulangerie d\'essai', '--headcount', '12']);
   for (const email of emails)

@@ -326,3 +326,18 @@ export function request(url, opts = {}) {
     req.end();
   });
 }
+
+// A graceful stop at the end of a test file, so that a crash or a leak
+// report at shutdown fails it; then the data dir goes.
+export async function stopCleanly(daemon) {
+  if (!daemon)
+    return;
+  try {
+    const st = await daemon.stop('SIGTERM');
+    if (st.code !== 0 || st.signal !== null)
+      throw new Error(`assidu exited with code ${st.code} and signal ${st.signal} ` +
+        `on SIGTERM:\n${daemon.log()}`);
+  } finally {
+    await daemon.cleanup();
+  }
+}

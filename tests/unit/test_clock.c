@@ -1,4 +1,7 @@
-/* Unit tests of clock.c: what a heartbeat earns (DESIGN §5). */
+/*
+ * Unit tests of clock.c: what a heartbeat earns, and when the two clocks
+ * of a unit disagree (DESIGN §5).
+ */
 #include "config.h"
 
 #include <setjmp.h>
@@ -82,6 +85,30 @@ test_two_tabs(void **state)
 	assert_int_equal(total, 600000);
 }
 
+/* Two clocks disagree past 5 minutes and past 25 % of the larger. */
+static void
+test_gap(void **state)
+{
+	(void)state;
+	assert_int_equal(clock_gap(0, 0), 0);
+	/* Short units: the 5 minutes floor decides. */
+	assert_int_equal(clock_gap(0, CLOCK_GAP_MIN_MS), 0);
+	assert_int_equal(clock_gap(0, CLOCK_GAP_MIN_MS + 1), 1);
+	assert_int_equal(clock_gap(CLOCK_GAP_MIN_MS, 0), 0);
+	assert_int_equal(clock_gap(CLOCK_GAP_MIN_MS + 1, 0), -1);
+	assert_int_equal(clock_gap(120000, 420000), 0);
+	assert_int_equal(clock_gap(120000, 420001), 1);
+	assert_int_equal(clock_gap(1800000, 120000), -1);
+	/* Long ones: 25 % of the larger time (40 min of 160). */
+	assert_int_equal(clock_gap(7200000, 9600000), 0);
+	assert_int_equal(clock_gap(7200000, 9600004), 1);
+	assert_int_equal(clock_gap(9600000, 7200000), 0);
+	assert_int_equal(clock_gap(9600004, 7200000), -1);
+	/* 20 min of 80: exactly the share, no gap; 1 ms more is one. */
+	assert_int_equal(clock_gap(3600000, 4800000), 0);
+	assert_int_equal(clock_gap(3600000 - 1, 4800000), 1);
+}
+
 int
 main(void)
 {
@@ -90,6 +117,7 @@ main(void)
 		cmocka_unit_test(test_cap_and_silence),
 		cmocka_unit_test(test_inactive_and_backwards),
 		cmocka_unit_test(test_two_tabs),
+		cmocka_unit_test(test_gap),
 	};
 
 	return (cmocka_run_group_tests_name("clock", tests, NULL, NULL));

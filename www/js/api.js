@@ -292,7 +292,8 @@ export function renderHeader(user) {
 		if (user.role === "learner")
 			nav.append(link("/parcours.html", "Mon parcours"));
 		else
-			nav.append(link("/admin/sessions.html", "Sessions"));
+			nav.append(link("/admin/sessions.html", "Sessions"),
+			    link("/admin/suivi.html", "Suivi"));
 		nav.append(el("span", { class: "who", text: user.name }),
 		    link("/compte.html", "Mon compte"));
 	} else if (here !== "/login.html") {

@@ -5,7 +5,7 @@
 // regroupement; funders read. Only changed rows are sent; each becomes a
 // new, time-stamped mark (the server keeps every earlier one).
 import { api, busy, el, formatDate, say } from "./api.js";
-import { $, failed, param, reason, regroupement, start,
+import { $, failed, param, presence, reason, regroupement, startStaff,
     table } from "./spoc-ui.js";
 
 const message = $("message");
@@ -14,14 +14,6 @@ let cohort = null;
 
 const canMark = () => (me.role === "admin" || me.role === "adviser") &&
     cohort.attendance_open;
-
-function state(e) {
-	if (e.present === true)
-		return "Présent·e";
-	if (e.present === false)
-		return "Absent·e";
-	return "Non renseigné";
-}
 
 function last(e) {
 	if (!e.marked_at)
@@ -53,7 +45,7 @@ function render() {
 	if (canMark())
 		head.push("Présence");
 	const rows = cohort.enrolments.map((e) => {
-		const cells = [e.name, e.company, state(e), last(e)];
+		const cells = [e.name, e.company, presence(e.present), last(e)];
 		if (canMark())
 			cells.push(choice(e));
 		return cells;
@@ -101,9 +93,7 @@ $("form-emargement").addEventListener("submit", async (ev) => {
 });
 
 async function init() {
-	me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	me = await startStaff();
 	if (!me)
 		return;
 	let id = param("session");

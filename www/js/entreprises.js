@@ -3,7 +3,7 @@
 // Companies: the list, and a form for advisers and admins. The server
 // checks the SIRET's key and that the company has fewer than 250 staff.
 import { api, busy, formatDate, say } from "./api.js";
-import { $, failed, reason, siret, start, table } from "./spoc-ui.js";
+import { $, failed, reason, siret, startStaff, table } from "./spoc-ui.js";
 
 const message = $("message");
 let companies = [];
@@ -46,9 +46,7 @@ $("form-creation").addEventListener("submit", async (ev) => {
 });
 
 async function init() {
-	const me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	const me = await startStaff();
 	if (!me)
 		return;
 	companies = await api("GET", "/api/v1/companies");

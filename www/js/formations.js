@@ -6,7 +6,8 @@
 // server checks every binding (the package and SCO exist, the item is a
 // SCO) and says in French what is wrong.
 import { api, busy, el, say } from "./api.js";
-import { $, failed, options, param, reason, start, table } from "./spoc-ui.js";
+import { $, failed, options, param, reason, startStaff,
+    table } from "./spoc-ui.js";
 
 const message = $("message");
 let me = null;
@@ -243,9 +244,7 @@ function fillChoice() {
 }
 
 async function init() {
-	me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	me = await startStaff();
 	if (!me)
 		return;
 	[courses, opcas, packages] = await Promise.all([

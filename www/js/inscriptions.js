@@ -5,8 +5,8 @@
 // report is shown. The file is all or nothing: the server writes nothing
 // when a line is wrong, and says which line, which column and why.
 import { api, apiRaw, busy, el, formatDate, say } from "./api.js";
-import { $, failed, options, param, reason, regroupement, siret, start,
-    table } from "./spoc-ui.js";
+import { $, chosenCohort, failed, options, reason, regroupement, siret,
+    startStaff, table } from "./spoc-ui.js";
 
 const message = $("message");
 let me = null;
@@ -154,24 +154,13 @@ $("form-unique").addEventListener("submit", async (ev) => {
 });
 
 async function init() {
-	me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	me = await startStaff();
 	if (!me)
 		return;
-	const [cohorts, opcas] = await Promise.all([
-		api("GET", "/api/v1/cohorts"), api("GET", "/api/v1/opcas"),
-	]);
-	$("chargement").hidden = true;
-	options($("session"), cohorts.map((c) => [c.id, c.name + " (" +
-	    c.course_title + ")"]));
-	$("choix").hidden = cohorts.length < 2 && param("session") !== null;
-	const id = param("session") || cohorts[0]?.id;
-	if (!id) {
-		say(message, "Aucune session ouverte pour l'instant.", "info");
+	const id = await chosenCohort(message);
+	if (!id)
 		return;
-	}
-	$("session").value = String(id);
+	const opcas = await api("GET", "/api/v1/opcas");
 	cohort = await api("GET", "/api/v1/cohorts/" + encodeURIComponent(id));
 	renderSummary();
 	renderList();

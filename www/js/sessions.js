@@ -1,9 +1,10 @@
 "use strict";
 
 // Sessions (cohorts): the list with their calendar and links to the
-// enrolments and the attendance sheet; admins open new ones.
+// enrolments, the attendance sheet and the follow-up (suivi) of each;
+// admins open new ones.
 import { api, busy, el, say } from "./api.js";
-import { $, STATES, failed, options, reason, regroupement, start,
+import { $, STATES, failed, options, reason, regroupement, startStaff,
     table } from "./spoc-ui.js";
 
 const message = $("message");
@@ -22,6 +23,12 @@ function progress(c) {
 	return s;
 }
 
+// A link to one of the session's pages, named after it for screen readers.
+function pageLink(page, text, c) {
+	return el("a", { href: "/admin/" + page + ".html?session=" + c.id },
+	    text, el("span", { class: "visually-hidden", text: " — " + c.name }));
+}
+
 function render() {
 	const rows = cohorts.map((c) => [
 		c.name,
@@ -31,12 +38,9 @@ function render() {
 		regroupement(c),
 		String(c.enrolled),
 		el("div", { class: "row-actions" },
-		    el("a", { href: "/admin/inscriptions.html?session=" + c.id },
-			"Inscriptions", el("span", { class: "visually-hidden",
-			    text: " — " + c.name })),
-		    el("a", { href: "/admin/emargement.html?session=" + c.id },
-			"Émargement", el("span", { class: "visually-hidden",
-			    text: " — " + c.name }))),
+		    pageLink("inscriptions", "Inscriptions", c),
+		    pageLink("emargement", "Émargement", c),
+		    pageLink("suivi", "Suivi", c)),
 	]);
 	$("tableau").replaceChildren(table("Sessions : nom, formation, dates, " +
 	    "avancement, regroupement, inscrits et liens", ["Session",
@@ -84,9 +88,7 @@ $("form-creation").addEventListener("submit", async (ev) => {
 });
 
 async function init() {
-	me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	me = await startStaff();
 	if (!me)
 		return;
 	const [list, courses] = await Promise.all([
