@@ -70,23 +70,6 @@ api_attest_job(struct req *req, int64_t id)
 	return (j);
 }
 
-/* The path's number; answers 404 with missing and returns -1 if none. */
-static int
-api_attest_id(struct req *req, int64_t *id, const char *missing)
-{
-	const char	*s = http_param(req, 0);
-	char		*end;
-
-	errno = 0;
-	*id = s != NULL ? strtoll(s, &end, 10) : 0;
-	if (s == NULL || errno != 0 || *s == '\0' || *end != '\0' ||
-	    *id <= 0) {
-		http_error(req, 404, NULL, "%s", missing);
-		return (-1);
-	}
-	return (0);
-}
-
 /* Issue: {"kind": "presence"|"realisation", "early": bool}. */
 
 static int
@@ -130,7 +113,7 @@ api_attest_submit(struct req *req, const char *missing, writer_run_cb run)
 	char			*cause;
 	int64_t			 id;
 
-	if (api_attest_id(req, &id, missing) != 0)
+	if (http_param_id(req, 0, &id, missing) != 0)
 		return;
 	if ((body = http_body_json(req, &cause)) == NULL) {
 		http_error(req, 400, "bad_json", "%s", cause);
@@ -188,7 +171,7 @@ api_attest_enrolment_list(struct req *req)
 {
 	int64_t	 id;
 
-	if (api_attest_id(req, &id, "Inscription introuvable.") == 0)
+	if (http_param_id(req, 0, &id, "Inscription introuvable.") == 0)
 		api_attest_list(req, 0, id, 0);
 }
 
@@ -197,7 +180,7 @@ api_attest_cohort_list(struct req *req)
 {
 	int64_t	 id;
 
-	if (api_attest_id(req, &id, "Session introuvable.") == 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") == 0)
 		api_attest_list(req, id, 0, 0);
 }
 
@@ -324,7 +307,7 @@ api_attest_zip(struct req *req)
 	int64_t			 id;
 	int			 fd, rc;
 
-	if (api_attest_id(req, &id, "Session introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
 	rc = store_cohort_get(server_db(req->srv), id, &c, &cause);
 	json_decref(c);
@@ -366,12 +349,7 @@ api_attest_verify(struct req *req)
 	rc = attest_verify_number(server_db(req->srv), http_param(req, 0),
 	    &out, &cause);
 	http_set_header(req, "Cache-Control", "no-store");
-	if (rc != ERR_OK) {
-		http_fail(req, rc, cause);
-		free(cause);
-		return;
-	}
-	http_reply_json(req, 200, out);
+	http_reply_result(req, rc, out, cause);
 }
 
 /* POST /api/v1/verify with a PDF as the body. */
@@ -391,12 +369,7 @@ api_attest_verify_pdf(struct req *req)
 	rc = attest_verify_pdf(server_db(req->srv), NULL, pdf != NULL ? pdf :
 	    "", len, &out, &cause);
 	http_set_header(req, "Cache-Control", "no-store");
-	if (rc != ERR_OK) {
-		http_fail(req, rc, cause);
-		free(cause);
-		return;
-	}
-	http_reply_json(req, 200, out);
+	http_reply_result(req, rc, out, cause);
 }
 
 /* The verification page of /verify/NUMBER (the page asks the API). */

@@ -61,23 +61,6 @@ api_spoc_done(void *arg, int error, const char *cause)
 	free(j);
 }
 
-/* The path's number; answers 404 with missing and returns -1 if none. */
-static int
-api_spoc_id(struct req *req, size_t i, int64_t *id, const char *missing)
-{
-	const char	*s = http_param(req, i);
-	char		*end;
-
-	errno = 0;
-	*id = s != NULL ? strtoll(s, &end, 10) : 0;
-	if (s == NULL || errno != 0 || *s == '\0' || *end != '\0' ||
-	    *id <= 0) {
-		http_error(req, 404, NULL, "%s", missing);
-		return (-1);
-	}
-	return (0);
-}
-
 /* A job for fn; the caller fills its input, then api_spoc_queue(). */
 static struct api_spoc_job *
 api_spoc_job(struct req *req, int64_t id, api_spoc_fn fn, int status)
@@ -131,20 +114,8 @@ api_spoc_submit_at(struct req *req, const char *missing, api_spoc_fn fn,
 {
 	int64_t	 id;
 
-	if (api_spoc_id(req, 0, &id, missing) == 0)
+	if (http_param_id(req, 0, &id, missing) == 0)
 		api_spoc_submit(req, id, fn, status);
-}
-
-/* Reply with a read's result. */
-static void
-api_spoc_read(struct req *req, int rc, json_t *out, char *cause)
-{
-	if (rc != ERR_OK) {
-		json_decref(out);
-		http_fail(req, rc, cause);
-	} else
-		http_reply_json(req, 200, out);
-	free(cause);
 }
 
 /* Courses. */
@@ -181,10 +152,10 @@ api_spoc_course_get(struct req *req)
 	int64_t	 id;
 	int	 rc;
 
-	if (api_spoc_id(req, 0, &id, "Formation introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Formation introuvable.") != 0)
 		return;
 	rc = spoc_course_get(server_db(req->srv), id, &out, &cause);
-	api_spoc_read(req, rc, out, cause);
+	http_reply_result(req, rc, out, cause);
 }
 
 static int
@@ -241,7 +212,7 @@ api_spoc_unit_delete(struct req *req)
 {
 	int64_t	 id;
 
-	if (api_spoc_id(req, 0, &id, "Unité introuvable.") == 0)
+	if (http_param_id(req, 0, &id, "Unité introuvable.") == 0)
 		api_spoc_queue(api_spoc_job(req, id, api_unit_delete_run, 200));
 }
 
@@ -256,7 +227,7 @@ api_spoc_cohorts(struct req *req)
 
 	rc = spoc_cohort_list(server_db(req->srv), &req->actor,
 	    clock_now_ms(), &out, &cause);
-	api_spoc_read(req, rc, out, cause);
+	http_reply_result(req, rc, out, cause);
 }
 
 static int
@@ -280,11 +251,11 @@ api_spoc_cohort_get(struct req *req)
 	int64_t	 id;
 	int	 rc;
 
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
 	rc = spoc_cohort_get(server_db(req->srv), &req->actor, id,
 	    clock_now_ms(), &out, &cause);
-	api_spoc_read(req, rc, out, cause);
+	http_reply_result(req, rc, out, cause);
 }
 
 /* Companies. */
@@ -346,7 +317,7 @@ api_spoc_enrol_csv(struct req *req)
 	struct api_spoc_job	*j;
 	int64_t			 id;
 
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
 	j = api_spoc_job(req, id, api_enrol_csv_run, 201);
 	j->len = evbuffer_get_length(in);
@@ -366,11 +337,11 @@ api_spoc_attendance(struct req *req)
 	int64_t	 id;
 	int	 rc;
 
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
 	rc = spoc_attendance_list(server_db(req->srv), &req->actor, id, &out,
 	    &cause);
-	api_spoc_read(req, rc, out, cause);
+	http_reply_result(req, rc, out, cause);
 }
 
 static int
@@ -400,7 +371,7 @@ api_spoc_me_course(struct req *req)
 	if (rc == ERR_OK)
 		rc = rte_course_progress(server_db(req->srv), &req->actor, out,
 		    &cause);
-	api_spoc_read(req, rc, out, cause);
+	http_reply_result(req, rc, out, cause);
 }
 
 /* A CSV file to download under filename (ASCII, see export_filename). */
@@ -431,7 +402,7 @@ api_spoc_me_releve(struct req *req)
 		rc = rte_course_progress(server_db(req->srv), &req->actor, out,
 		    &cause);
 	if (rc != ERR_OK) {
-		api_spoc_read(req, rc, out, cause);
+		http_reply_result(req, rc, out, cause);
 		return;
 	}
 	csv = export_releve_csv(out, &len);
@@ -446,7 +417,7 @@ api_spoc_record(struct req *req, json_t **out, char **cause)
 	int64_t	 id;
 
 	*out = NULL;
-	if (api_spoc_id(req, 0, &id, "Inscription introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Inscription introuvable.") != 0)
 		return (-1);
 	return (rte_enrolment_record(server_db(req->srv), &req->actor, id,
 	    clock_now_ms(), out, cause));
@@ -461,7 +432,7 @@ api_spoc_enrolment_releve(struct req *req)
 	int	 rc;
 
 	if ((rc = api_spoc_record(req, &out, &cause)) != -1)
-		api_spoc_read(req, rc, out, cause);
+		http_reply_result(req, rc, out, cause);
 }
 
 /* The same as a CSV file: the learner's own columns. */
@@ -477,7 +448,7 @@ api_spoc_enrolment_releve_csv(struct req *req)
 	if ((rc = api_spoc_record(req, &out, &cause)) == -1)
 		return;
 	if (rc != ERR_OK) {
-		api_spoc_read(req, rc, out, cause);
+		http_reply_result(req, rc, out, cause);
 		return;
 	}
 	c = export_releve_begin(EXPORT_LEARNER);
@@ -569,7 +540,7 @@ api_releve_submit(struct req *req, int csv)
 	struct api_releve	*j;
 	int64_t			 id;
 
-	if (api_spoc_id(req, 0, &id, "Session introuvable.") != 0)
+	if (http_param_id(req, 0, &id, "Session introuvable.") != 0)
 		return;
 	j = xcalloc(1, sizeof *j);
 	j->req = req;

@@ -104,6 +104,7 @@ char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...) printflike(2, 3);
 int		 xvasprintf(char **, const char *, va_list) printflike(2, 0);
+int		 xfail(char **, int, const char *, ...) printflike(3, 4);
 
 /* log.c */
 enum log_level {
@@ -855,6 +856,8 @@ void		 http_reply_data(struct req *, int, const char *, char *,
 void		 http_error(struct req *, int, const char *, const char *, ...)
 		     printflike(4, 5);
 void		 http_hold(struct req *);
+int		 http_param_id(struct req *, size_t, int64_t *, const char *);
+void		 http_reply_result(struct req *, int, json_t *, char *);
 void		 http_fail(struct req *, int, const char *);
 void		 http_reply_read(struct req *, int, json_t *, char *);
 const char	*http_peer(struct req *);

@@ -24,20 +24,6 @@
 
 #include "assidu.h"
 
-static int
-attest_fail(char **cause, int code, const char *fmt, ...) printflike(3, 4);
-
-static int
-attest_fail(char **cause, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	xvasprintf(cause, fmt, ap);
-	va_end(ap);
-	return (code);
-}
-
 static const char *
 attest_str(json_t *o, const char *key)
 {
@@ -96,7 +82,7 @@ attest_organisation(const struct config *cfg, json_t **out, char **cause)
 
 	for (i = 0; i < nitems(v); i++) {
 		if (v[i] == NULL || *v[i] == '\0')
-			return (attest_fail(cause, ERR_INVALID, "L'identité "
+			return (xfail(cause, ERR_INVALID, "L'identité "
 			    "de l'organisme de formation n'est pas "
 			    "renseignée : indiquez %s dans assidu.conf.",
 			    k[i]));
@@ -130,7 +116,7 @@ attest_unit(json_t *u)
 /*
  * The facts of a document, from the enrolment's record (see
  * rte_enrolment_record), without its number: kind, dates, parties,
- * the table per week and unit, totals and the regroupement.
+ * the table per week and unit, totals and the regroupement. Takes org.
  */
 static json_t *
 attest_facts(json_t *rec, json_t *org, const char *kind, int interim,
@@ -151,7 +137,7 @@ attest_facts(json_t *rec, json_t *org, const char *kind, int interim,
 	c = json_object_get(rec, "cohort");
 	t = json_object_get(rec, "totals");
 	att = json_object_get(json_object_get(rec, "attendance"), "present");
-	f = json_pack("{s:i,s:s,s:o,s:b,s:o,s:O,"
+	f = json_pack("{s:i,s:s,s:o,s:b,s:o,s:o,"
 	    "s:{s:s,s:s},s:{s:s,s:s},s:{s:s,s:s},"
 	    "s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:o,"
 	    "s:{s:I,s:I,s:I,s:I,s:I},s:{s:s,s:o,s:s,s:o,s:O}}",
@@ -206,16 +192,16 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 
 	*out = NULL;
 	if (a->role != ROLE_ADVISER && a->role != ROLE_ADMIN)
-		return (attest_fail(cause, ERR_FORBIDDEN, "Seuls les "
+		return (xfail(cause, ERR_FORBIDDEN, "Seuls les "
 		    "conseillers et l'organisme émettent les attestations."));
 	if (!attest_kind_ok(kind))
-		return (attest_fail(cause, ERR_INVALID, "Type de document "
+		return (xfail(cause, ERR_INVALID, "Type de document "
 		    "inconnu : « presence » ou « realisation »."));
 	if (early && a->role != ROLE_ADMIN)
-		return (attest_fail(cause, ERR_FORBIDDEN, "Seul l'organisme "
+		return (xfail(cause, ERR_FORBIDDEN, "Seul l'organisme "
 		    "peut émettre un certificat avant la fin de la session."));
 	if (sign_key_id() == NULL)
-		return (attest_fail(cause, ERR_INTERNAL, "no signing key"));
+		return (xfail(cause, ERR_INTERNAL, "no signing key"));
 	if ((rc = rte_enrolment_record(db, a, enrolment_id, now, &rec,
 	    cause)) != ERR_OK)
 		return (rc);
@@ -229,7 +215,7 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 			early = 0;
 		else if (!early) {
 			spoc_date_fr(end, fr, sizeof fr);
-			rc = attest_fail(cause, ERR_INVALID, "Le certificat de "
+			rc = xfail(cause, ERR_INVALID, "Le certificat de "
 			    "réalisation s'émet à la fin de la session, après "
 			    "le %s. L'attestation de présence, elle, peut être "
 			    "émise dès maintenant.", fr);
@@ -237,7 +223,7 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 		}
 		if (attest_int(json_object_get(rec, "totals"),
 		    "completed") == 0) {
-			rc = attest_fail(cause, ERR_INVALID, "Aucune unité "
+			rc = xfail(cause, ERR_INVALID, "Aucune unité "
 			    "n'est terminée : il n'y a pas de durée à "
 			    "certifier.");
 			goto out;
@@ -313,7 +299,7 @@ attest_issue_cohort(struct db *db, const struct actor *a,
 
 	*out = NULL;
 	if ((rc = store_cohort_get(db, cohort_id, &e, cause)) != 1)
-		return (rc == 0 ? attest_fail(cause, ERR_NOT_FOUND,
+		return (rc == 0 ? xfail(cause, ERR_NOT_FOUND,
 		    "Session introuvable.") : ERR_INTERNAL);
 	json_decref(e);
 	if (store_enrolment_list(db, a, cohort_id, &list, cause) != 0)
@@ -445,12 +431,12 @@ attest_verify_pdf(struct db *db, const char *pem, const char *pdf,
 
 	*out = NULL;
 	if (len < 5 || memcmp(pdf, "%PDF-", 5) != 0)
-		return (attest_fail(cause, ERR_INVALID, "Ce fichier n'est pas "
+		return (xfail(cause, ERR_INVALID, "Ce fichier n'est pas "
 		    "un PDF."));
 	if (pdf_metadata(pdf, len, "AssiduFacts", &b64) != 1 ||
 	    pdf_metadata(pdf, len, "AssiduSignature", &sig) != 1 ||
 	    sign_unb64(b64, &canon, &clen) != 0) {
-		rc = attest_fail(cause, ERR_INVALID, "Ce PDF ne contient pas "
+		rc = xfail(cause, ERR_INVALID, "Ce PDF ne contient pas "
 		    "de faits signés par assidu.");
 		goto out;
 	}
@@ -470,7 +456,7 @@ attest_verify_pdf(struct db *db, const char *pem, const char *pdf,
 	if (pem == NULL) {
 		if ((ok = store_key_get(db, attest_str(facts, "key"), &key,
 		    cause)) != 1) {
-			rc = ok == 0 ? attest_fail(cause, ERR_INVALID,
+			rc = ok == 0 ? xfail(cause, ERR_INVALID,
 			    "Ce document est signé par une clé inconnue ici "
 			    "(%s).", attest_str(facts, "key")) : ERR_INTERNAL;
 			goto out;
@@ -482,7 +468,7 @@ attest_verify_pdf(struct db *db, const char *pem, const char *pdf,
 			goto out;
 		}
 		if (strcmp(kid, attest_str(facts, "key")) != 0) {
-			rc = attest_fail(cause, ERR_INVALID, "Ce document est "
+			rc = xfail(cause, ERR_INVALID, "Ce document est "
 			    "signé par la clé %s, pas par la clé %s donnée.",
 			    attest_str(facts, "key"), kid);
 			goto out;
@@ -566,7 +552,7 @@ attest_pdf(const char *base, json_t *row, char **pdf, size_t *len,
 	int	 rc;
 
 	if ((facts = json_loads(attest_str(row, "facts"), 0, NULL)) == NULL)
-		return (attest_fail(cause, ERR_INTERNAL, "stored facts of %s "
+		return (xfail(cause, ERR_INTERNAL, "stored facts of %s "
 		    "do not parse", attest_str(row, "number")));
 	url = attest_verify_url(base, attest_str(row, "number"));
 	rc = pdf_render(facts, attest_str(row, "facts"),
@@ -652,7 +638,7 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 		return (ERR_INTERNAL);
 	if ((z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err)) == NULL) {
 		json_decref(rows);
-		return (attest_fail(cause, ERR_INTERNAL, "zip_open %s: %d",
+		return (xfail(cause, ERR_INTERNAL, "zip_open %s: %d",
 		    path, err));
 	}
 	json_array_foreach(rows, i, row) {
@@ -684,7 +670,7 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 		goto zfail;
 	}
 	if (zip_close(z) != 0) {
-		attest_fail(cause, ERR_INTERNAL, "zip_close %s: %s", path,
+		xfail(cause, ERR_INTERNAL, "zip_close %s: %s", path,
 		    zip_strerror(z));
 		zip_discard(z);
 		json_decref(rows);
@@ -694,7 +680,7 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 	json_decref(rows);
 	return (ERR_OK);
 zfail:
-	attest_fail(cause, ERR_INTERNAL, "zip %s: %s", path, zip_strerror(z));
+	xfail(cause, ERR_INTERNAL, "zip %s: %s", path, zip_strerror(z));
 fail:
 	zip_discard(z);
 	unlink(path);

@@ -342,19 +342,6 @@ auth_throttle_clear(struct db *db, const char *email, char **cause)
 	return (rc);
 }
 
-static int
-auth_fail(char **cause, int code, const char *fmt, ...) printflike(3, 4);
-static int
-auth_fail(char **cause, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	xvasprintf(cause, fmt, ap);
-	va_end(ap);
-	return (code);
-}
-
 static char *
 auth_object(int64_t id)
 {
@@ -378,30 +365,30 @@ auth_user_create(struct db *db, const struct actor *a, struct user *u,
 
 	if (a->role == ROLE_ADVISER) {
 		if (u->role != ROLE_LEARNER)
-			return (auth_fail(cause, ERR_FORBIDDEN, "Un conseiller "
+			return (xfail(cause, ERR_FORBIDDEN, "Un conseiller "
 			    "ne peut créer que des comptes d'apprenants."));
 		u->opca_id = a->opca_id;
 	} else if (a->role != ROLE_ADMIN)
-		return (auth_fail(cause, ERR_FORBIDDEN,
+		return (xfail(cause, ERR_FORBIDDEN,
 		    "Vous ne pouvez pas créer de compte."));
 	else if (u->role == ROLE_LEARNER || u->role == ROLE_ADVISER) {
 		if (u->opca == NULL || *u->opca == '\0')
-			return (auth_fail(cause, ERR_INVALID, "Indiquez l'OPCA "
+			return (xfail(cause, ERR_INVALID, "Indiquez l'OPCA "
 			    "de ce compte."));
 		rc = store_opca_by_code(db, u->opca, &u->opca_id, cause);
 		if (rc == -1)
 			return (ERR_INTERNAL);
 		if (rc == 0)
-			return (auth_fail(cause, ERR_INVALID,
+			return (xfail(cause, ERR_INVALID,
 			    "OPCA inconnu : « %s ».", u->opca));
 	} else if (u->role == ROLE_FUNDER || u->role == ROLE_ADMIN)
 		u->opca_id = 0;
 	else
-		return (auth_fail(cause, ERR_INVALID, "Rôle inconnu."));
+		return (xfail(cause, ERR_INVALID, "Rôle inconnu."));
 
 	rc = store_user_insert(db, u, password_hash, now, &u->id, cause);
 	if (rc == -2)
-		return (auth_fail(cause, ERR_CONFLICT, "Un compte existe déjà "
+		return (xfail(cause, ERR_CONFLICT, "Un compte existe déjà "
 		    "pour l'adresse %s.", u->email));
 	if (rc != 0)
 		return (ERR_INTERNAL);
@@ -425,7 +412,7 @@ auth_target(struct db *db, const struct actor *a, int64_t id,
 	if (rc == -1)
 		return (ERR_INTERNAL);
 	if (rc == 0)
-		return (auth_fail(cause, ERR_NOT_FOUND, "Compte introuvable."));
+		return (xfail(cause, ERR_NOT_FOUND, "Compte introuvable."));
 	return (ERR_OK);
 }
 
@@ -443,7 +430,7 @@ auth_user_set_password(struct db *db, const struct actor *a, int64_t id,
 	int		 rc, n = 0;
 
 	if (a->role != ROLE_ADMIN && a->id != id)
-		return (auth_fail(cause, ERR_FORBIDDEN, "Vous ne pouvez pas "
+		return (xfail(cause, ERR_FORBIDDEN, "Vous ne pouvez pas "
 		    "changer le mot de passe de ce compte."));
 	if ((rc = auth_target(db, a, id, &u, cause)) != ERR_OK)
 		return (rc);
@@ -469,10 +456,10 @@ auth_user_set_disabled(struct db *db, const struct actor *a, int64_t id,
 	int		 rc, n = 0;
 
 	if (a->role != ROLE_ADMIN)
-		return (auth_fail(cause, ERR_FORBIDDEN, "Seule "
+		return (xfail(cause, ERR_FORBIDDEN, "Seule "
 		    "l'administration peut désactiver un compte."));
 	if (a->id == id)
-		return (auth_fail(cause, ERR_INVALID, "Vous ne pouvez pas "
+		return (xfail(cause, ERR_INVALID, "Vous ne pouvez pas "
 		    "désactiver votre propre compte."));
 	if ((rc = auth_target(db, a, id, &u, cause)) != ERR_OK)
 		return (rc);
@@ -504,7 +491,7 @@ auth_invitation_create(struct db *db, const struct actor *a, int64_t id,
 	int		 rc;
 
 	if (a->role != ROLE_ADMIN && a->role != ROLE_ADVISER)
-		return (auth_fail(cause, ERR_FORBIDDEN, "Vous ne pouvez pas "
+		return (xfail(cause, ERR_FORBIDDEN, "Vous ne pouvez pas "
 		    "inviter de compte."));
 	if ((rc = auth_target(db, a, id, &u, cause)) != ERR_OK)
 		return (rc);
@@ -512,7 +499,7 @@ auth_invitation_create(struct db *db, const struct actor *a, int64_t id,
 	    u->disabled;
 	user_free(u);
 	if (rc)
-		return (auth_fail(cause, ERR_FORBIDDEN, "Impossible d'inviter "
+		return (xfail(cause, ERR_FORBIDDEN, "Impossible d'inviter "
 		    "ce compte."));
 	auth_token_new(token, hash);
 	if (store_invitation_insert(db, hash, id, a->id, now,
@@ -543,9 +530,9 @@ auth_invitation_accept(struct db *db, const uint8_t *hash,
 	if (rc == -1)
 		return (ERR_INTERNAL);
 	if (rc == 0)
-		return (auth_fail(cause, ERR_GONE, "%s", why));
+		return (xfail(cause, ERR_GONE, "%s", why));
 	if ((rc = store_invitation_use(db, hash, now, cause)) != 1)
-		return (rc == -1 ? ERR_INTERNAL : auth_fail(cause, ERR_GONE,
+		return (rc == -1 ? ERR_INTERNAL : xfail(cause, ERR_GONE,
 		    "Ce lien d'invitation a déjà été utilisé."));
 	/* Also a password reset: whoever held the old one is logged out. */
 	if (store_user_set_password(db, *user_id, password_hash, now,

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -771,4 +772,36 @@ http_error(struct req *req, int status, const char *code, const char *fmt,
 	http_set_header(req, "Cache-Control", "no-store");
 	http_send(req, status, buf);
 	evbuffer_free(buf);
+}
+
+/*
+ * The path's i-th parameter as a positive id; answers 404 with missing
+ * and returns -1 when it is not one.
+ */
+int
+http_param_id(struct req *req, size_t i, int64_t *id, const char *missing)
+{
+	const char	*s = http_param(req, i);
+	char		*end;
+
+	errno = 0;
+	*id = s != NULL ? strtoll(s, &end, 10) : 0;
+	if (s == NULL || errno != 0 || *s == '\0' || *end != '\0' ||
+	    *id <= 0) {
+		http_error(req, 404, NULL, "%s", missing);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Answer a service's result (ERR_*): 200 with out, or the error; frees. */
+void
+http_reply_result(struct req *req, int rc, json_t *out, char *cause)
+{
+	if (rc != ERR_OK) {
+		json_decref(out);
+		http_fail(req, rc, cause);
+	} else
+		http_reply_json(req, 200, out);
+	free(cause);
 }

@@ -31,19 +31,6 @@
 #define PKG_MANIFEST		"imsmanifest.xml"
 
 static int
-pkg_fail(char **cause, const char *fmt, ...) printflike(2, 3);
-static int
-pkg_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	xvasprintf(cause, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
-static int
 pkg_sha256_file(const char *path, char *hex, char **cause)
 {
 	unsigned char	 buf[65536], md[32];
@@ -53,7 +40,7 @@ pkg_sha256_file(const char *path, char *hex, char **cause)
 	int		 fd, i;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (pkg_fail(cause, "impossible d'ouvrir %s : %s", path,
+		return (xfail(cause, -1, "impossible d'ouvrir %s : %s", path,
 		    strerror(errno)));
 	ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
@@ -63,7 +50,7 @@ pkg_sha256_file(const char *path, char *hex, char **cause)
 	EVP_DigestFinal_ex(ctx, md, &len);
 	EVP_MD_CTX_free(ctx);
 	if (n < 0)
-		return (pkg_fail(cause, "lecture de %s : %s", path,
+		return (xfail(cause, -1, "lecture de %s : %s", path,
 		    strerror(errno)));
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -93,13 +80,13 @@ pkg_check_entries(zip_t *za, char ***names, zip_int64_t *n, char **cause)
 
 	*n = zip_get_num_entries(za, 0);
 	if (*n > PKG_MAX_ENTRIES)
-		return (pkg_fail(cause, "trop de fichiers dans le paquet "
+		return (xfail(cause, -1, "trop de fichiers dans le paquet "
 		    "(%lld, maximum %d)", (long long)*n, PKG_MAX_ENTRIES));
 	*names = xcalloc(*n + 1, sizeof **names);
 	for (i = 0; i < *n; i++) {
 		name = zip_get_name(za, i, ZIP_FL_ENC_RAW);
 		if (name == NULL || *name == '\0')
-			return (pkg_fail(cause, "nom de fichier invalide"));
+			return (xfail(cause, -1, "nom de fichier invalide"));
 		if (path_check(name, 1, &why) != 0) {
 			*cause = why;
 			return (-1);
@@ -107,26 +94,26 @@ pkg_check_entries(zip_t *za, char ***names, zip_int64_t *n, char **cause)
 		if (zip_file_get_external_attributes(za, i, 0, &opsys,
 		    &attr) == 0 && opsys == ZIP_OPSYS_UNIX &&
 		    S_ISLNK((attr >> 16) & 0xffff))
-			return (pkg_fail(cause, "« %s » : lien symbolique "
+			return (xfail(cause, -1, "« %s » : lien symbolique "
 			    "interdit", name));
 		if (zip_stat_index(za, i, ZIP_FL_UNCHANGED, &st) != 0)
-			return (pkg_fail(cause, "« %s » : entrée illisible",
+			return (xfail(cause, -1, "« %s » : entrée illisible",
 			    name));
 		total += (long long)st.size;
 		if (total > PKG_MAX_BYTES)
-			return (pkg_fail(cause, "contenu trop volumineux une "
+			return (xfail(cause, -1, "contenu trop volumineux une "
 			    "fois décompressé (maximum %lld Mo)",
 			    PKG_MAX_BYTES / (1024 * 1024)));
 		if (st.size > PKG_RATIO_FLOOR &&
 		    st.size / (st.comp_size + 1) > PKG_MAX_RATIO)
-			return (pkg_fail(cause, "taux de compression suspect "
+			return (xfail(cause, -1, "taux de compression suspect "
 			    "pour « %s » (bombe zip ?)", name));
 		(*names)[i] = xstrdup(name);
 	}
 	qsort(*names, *n, sizeof **names, pkg_cmp);
 	for (i = 1; i < *n; i++) {
 		if (strcmp((*names)[i - 1], (*names)[i]) == 0)
-			return (pkg_fail(cause, "« %s » : entrée en double",
+			return (xfail(cause, -1, "« %s » : entrée en double",
 			    (*names)[i]));
 	}
 	return (0);
@@ -160,7 +147,7 @@ pkg_read_entry(zip_t *za, const char *name, size_t max, size_t *len,
 	zip_int64_t	 n;
 
 	if ((zf = zip_fopen(za, name, 0)) == NULL) {
-		pkg_fail(cause, "« %s » illisible : %s", name,
+		xfail(cause, -1, "« %s » illisible : %s", name,
 		    zip_strerror(za));
 		return (NULL);
 	}
@@ -174,7 +161,7 @@ pkg_read_entry(zip_t *za, const char *name, size_t max, size_t *len,
 	zip_fclose(zf);
 	if (n < 0 || *len > max) {
 		free(buf);
-		pkg_fail(cause, n < 0 ? "« %s » illisible" :
+		xfail(cause, -1, n < 0 ? "« %s » illisible" :
 		    "« %s » trop volumineux", name);
 		return (NULL);
 	}
@@ -197,13 +184,13 @@ pkg_check_manifest(zip_t *za, char **names, zip_int64_t n,
 			slash = strrchr(names[i], '/');
 			if (slash != NULL && strcmp(slash + 1,
 			    PKG_MANIFEST) == 0)
-				return (pkg_fail(cause, "imsmanifest.xml "
+				return (xfail(cause, -1, "imsmanifest.xml "
 				    "trouvé dans « %.*s/ » : il doit être à la "
 				    "racine du zip (compressez le contenu du "
 				    "dossier, pas le dossier)",
 				    (int)(slash - names[i]), names[i]));
 		}
-		return (pkg_fail(cause, "imsmanifest.xml absent à la racine "
+		return (xfail(cause, -1, "imsmanifest.xml absent à la racine "
 		    "du paquet : ce n'est pas un paquet SCORM"));
 	}
 	if ((xml = pkg_read_entry(za, PKG_MANIFEST, PKG_MAX_MANIFEST, &len,
@@ -222,7 +209,7 @@ pkg_check_manifest(zip_t *za, char **names, zip_int64_t n,
 			free(dec);
 		}
 		if (!found)
-			return (pkg_fail(cause, "imsmanifest.xml:%d: « %s » "
+			return (xfail(cause, -1, "imsmanifest.xml:%d: « %s » "
 			    "est absent du paquet", (*m)->refs[k].line,
 			    (*m)->refs[k].path));
 	}
@@ -273,21 +260,21 @@ pkg_extract(zip_t *za, int root, long long *bytes, zip_int64_t *files,
 		name = zip_get_name(za, i, ZIP_FL_ENC_RAW);
 		if (name[strlen(name) - 1] == '/') {
 			if (pkg_mkdirs(root, name, 1) != 0)
-				rc = pkg_fail(cause, "« %s » : %s", name,
+				rc = xfail(cause, -1, "« %s » : %s", name,
 				    strerror(errno));
 			continue;
 		}
 		if (pkg_mkdirs(root, name, 0) != 0 ||
 		    (fd = openat(root, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
-			rc = pkg_fail(cause, "« %s » : %s", name,
+			rc = xfail(cause, -1, "« %s » : %s", name,
 			    strerror(errno));
 			break;
 		}
 		zip_stat_index(za, i, 0, &st);
 		if ((zf = zip_fopen_index(za, i, 0)) == NULL) {
 			close(fd);
-			rc = pkg_fail(cause, "« %s » illisible : %s", name,
+			rc = xfail(cause, -1, "« %s » illisible : %s", name,
 			    zip_strerror(za));
 			break;
 		}
@@ -297,23 +284,23 @@ pkg_extract(zip_t *za, int root, long long *bytes, zip_int64_t *files,
 			*bytes += got;
 			if (entry > (long long)st.size ||
 			    *bytes > PKG_MAX_BYTES) {
-				rc = pkg_fail(cause, "« %s » : taille réelle "
+				rc = xfail(cause, -1, "« %s » : taille réelle "
 				    "supérieure à la taille annoncée, ou "
 				    "contenu trop volumineux", name);
 				break;
 			}
 			if (write(fd, buf, got) != got) {
-				rc = pkg_fail(cause, "écriture de « %s » : %s",
+				rc = xfail(cause, -1, "écriture de « %s » : %s",
 				    name, strerror(errno));
 				break;
 			}
 		}
 		if (rc == 0 && got < 0)
-			rc = pkg_fail(cause, "« %s » corrompu : %s", name,
+			rc = xfail(cause, -1, "« %s » corrompu : %s", name,
 			    zip_file_strerror(zf));
 		zip_fclose(zf);
 		if (rc == 0 && fsync(fd) != 0)
-			rc = pkg_fail(cause, "« %s » : %s", name,
+			rc = xfail(cause, -1, "« %s » : %s", name,
 			    strerror(errno));
 		close(fd);
 		(*files)++;
@@ -384,10 +371,10 @@ pkg_prepare(const char *data_dir, const char *zip_path, const char *title,
 	    &zerr)) == NULL) {
 		/* libzip refuses duplicate names itself. */
 		if (zerr == ZIP_ER_EXISTS)
-			pkg_fail(cause, "le paquet contient une entrée en "
+			xfail(cause, -1, "le paquet contient une entrée en "
 			    "double");
 		else
-			pkg_fail(cause, "ce fichier n'est pas une archive zip "
+			xfail(cause, -1, "ce fichier n'est pas une archive zip "
 			    "valide");
 		return (ERR_INVALID);
 	}
@@ -407,7 +394,7 @@ pkg_prepare(const char *data_dir, const char *zip_path, const char *title,
 	rc = ERR_INTERNAL;
 	if ((tmp = pkg_dir(data_dir, "tmp")) == NULL ||
 	    (pkgs = pkg_dir(data_dir, "packages")) == NULL) {
-		pkg_fail(cause, "répertoire de données inutilisable : %s",
+		xfail(cause, -1, "répertoire de données inutilisable : %s",
 		    strerror(errno));
 		goto out;
 	}
@@ -424,12 +411,12 @@ pkg_prepare(const char *data_dir, const char *zip_path, const char *title,
 	if (mkdtemp(r->stage) == NULL) {
 		free(r->stage);
 		r->stage = NULL;
-		pkg_fail(cause, "staging : %s", strerror(errno));
+		xfail(cause, -1, "staging : %s", strerror(errno));
 		goto out;
 	}
 	if ((root = open(r->stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
-		pkg_fail(cause, "staging : %s", strerror(errno));
+		xfail(cause, -1, "staging : %s", strerror(errno));
 		goto out;
 	}
 	if (pkg_extract(za, root, &r->bytes, &r->files, cause) != 0) {
@@ -476,7 +463,7 @@ pkg_commit(struct db *db, const struct actor *a, const char *data_dir,
 	xasprintf(&final, "%s/packages/%s", data_dir, r->sha256);
 	if (r->stage != NULL) {
 		if (rename(r->stage, final) != 0) {
-			pkg_fail(cause, "installation du paquet : %s",
+			xfail(cause, -1, "installation du paquet : %s",
 			    strerror(errno));
 			free(final);
 			return (ERR_INTERNAL);

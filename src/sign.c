@@ -27,20 +27,6 @@
 static EVP_PKEY	*sign_pkey;
 static char	 sign_id[SIGN_ID_LEN + 1];
 
-static int
-sign_fail(char **cause, const char *fmt, ...) printflike(2, 3);
-
-static int
-sign_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	xvasprintf(cause, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 void
 sign_sha256_hex(const void *buf, size_t len, char hex[65])
 {
@@ -108,7 +94,7 @@ sign_public(EVP_PKEY *pkey, char id[SIGN_ID_LEN + 1], char **pem,
 
 	if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1 ||
 	    rawlen != sizeof raw)
-		return (sign_fail(cause, "signing key: not an Ed25519 key"));
+		return (xfail(cause, -1, "signing key: not an Ed25519 key"));
 	sign_sha256_hex(raw, rawlen, hex);
 	memcpy(id, hex, SIGN_ID_LEN);
 	id[SIGN_ID_LEN] = '\0';
@@ -117,7 +103,7 @@ sign_public(EVP_PKEY *pkey, char id[SIGN_ID_LEN + 1], char **pem,
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PUBKEY(bio, pkey) != 1) {
 		BIO_free(bio);
-		return (sign_fail(cause, "signing key: cannot write PEM"));
+		return (xfail(cause, -1, "signing key: cannot write PEM"));
 	}
 	n = BIO_get_mem_data(bio, &p);
 	*pem = xstrndup(p, (size_t)n);
@@ -141,13 +127,13 @@ sign_load_private(const char *path, char **cause)
 	FILE		*f;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		sign_fail(cause, "signing key %s: %s", path, strerror(errno));
+		xfail(cause, -1, "signing key %s: %s", path, strerror(errno));
 		return (NULL);
 	}
 	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (pkey == NULL)
-		sign_fail(cause, "signing key %s: not a PEM private key", path);
+		xfail(cause, -1, "signing key %s: not a PEM private key", path);
 	return (pkey);
 }
 
@@ -162,26 +148,26 @@ sign_write_private(const char *dir, EVP_PKEY *pkey, const char *id,
 
 	xasprintf(&kdir, "%s/keys", dir);
 	if (mkdir(kdir, 0700) == -1 && errno != EEXIST) {
-		sign_fail(cause, "%s: %s", kdir, strerror(errno));
+		xfail(cause, -1, "%s: %s", kdir, strerror(errno));
 		free(kdir);
 		return (-1);
 	}
 	path = sign_key_path(dir, id);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1) {
-		sign_fail(cause, "%s: %s", path, strerror(errno));
+		xfail(cause, -1, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((f = fdopen(fd, "w")) == NULL) {
 		close(fd);
-		sign_fail(cause, "%s: %s", path, strerror(errno));
+		xfail(cause, -1, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		fclose(f);
 		unlink(path);
-		sign_fail(cause, "%s: cannot write the key", path);
+		xfail(cause, -1, "%s: cannot write the key", path);
 		goto out;
 	}
 	fclose(f);
@@ -211,7 +197,7 @@ sign_create(struct db *db, const char *dir, const struct actor *a,
 	int		 rc = -1;
 
 	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
-		return (sign_fail(cause, "cannot generate an Ed25519 key"));
+		return (xfail(cause, -1, "cannot generate an Ed25519 key"));
 	if (sign_public(pkey, kid, &pem, cause) != 0 ||
 	    sign_write_private(dir, pkey, kid, cause) != 0)
 		goto out;
@@ -258,7 +244,7 @@ sign_load(struct db *db, const char *dir, char **cause)
 	if (sign_public(pkey, kid, NULL, cause) != 0 || strcmp(kid,
 	    json_string_value(json_object_get(key, "id"))) != 0) {
 		if (*cause == NULL)
-			sign_fail(cause, "signing key %s: the private key "
+			xfail(cause, -1, "signing key %s: the private key "
 			    "does not match", kid);
 		EVP_PKEY_free(pkey);
 		json_decref(key);
@@ -296,14 +282,14 @@ sign_data(const void *msg, size_t len, char **sig_b64, char **cause)
 	int		 ok;
 
 	if (sign_pkey == NULL)
-		return (sign_fail(cause, "no signing key loaded"));
+		return (xfail(cause, -1, "no signing key loaded"));
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return (sign_fail(cause, "out of memory"));
+		return (xfail(cause, -1, "out of memory"));
 	ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, sign_pkey) == 1 &&
 	    EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return (sign_fail(cause, "Ed25519 signature failed"));
+		return (xfail(cause, -1, "Ed25519 signature failed"));
 	*sig_b64 = sign_b64(sig, siglen);
 	return (0);
 }
@@ -317,11 +303,11 @@ sign_pem_id(const char *pem, char id[SIGN_ID_LEN + 1], char **cause)
 	int		 rc;
 
 	if ((bio = BIO_new_mem_buf(pem, -1)) == NULL)
-		return (sign_fail(cause, "out of memory"));
+		return (xfail(cause, -1, "out of memory"));
 	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (pkey == NULL)
-		return (sign_fail(cause, "not a PEM public key"));
+		return (xfail(cause, -1, "not a PEM public key"));
 	rc = sign_public(pkey, id, NULL, cause);
 	EVP_PKEY_free(pkey);
 	return (rc);
@@ -343,12 +329,12 @@ sign_check(const char *pem, const void *msg, size_t len,
 	int		 ok;
 
 	if ((bio = BIO_new_mem_buf(pem, -1)) == NULL)
-		return (sign_fail(cause, "out of memory"));
+		return (xfail(cause, -1, "out of memory"));
 	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (pkey == NULL || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(pkey);
-		return (sign_fail(cause, "not an Ed25519 public key"));
+		return (xfail(cause, -1, "not an Ed25519 public key"));
 	}
 	if (sign_unb64(sig_b64, &sig, &siglen) != 0 || siglen != 64) {
 		free(sig);
@@ -358,7 +344,7 @@ sign_check(const char *pem, const void *msg, size_t len,
 	if ((ctx = EVP_MD_CTX_new()) == NULL) {
 		free(sig);
 		EVP_PKEY_free(pkey);
-		return (sign_fail(cause, "out of memory"));
+		return (xfail(cause, -1, "out of memory"));
 	}
 	ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1 &&
 	    EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1;

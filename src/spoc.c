@@ -181,19 +181,6 @@ spoc_week_opens(int64_t start, int week)
 /* Companies. */
 
 static int
-spoc_fail(char **cause, int code, const char *fmt, ...) printflike(3, 4);
-static int
-spoc_fail(char **cause, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	xvasprintf(cause, fmt, ap);
-	va_end(ap);
-	return (code);
-}
-
-static int
 spoc_luhn(const char *digits)
 {
 	size_t	 i, n = strlen(digits);
@@ -239,7 +226,7 @@ spoc_siret_check(const char *in, char *out, char **cause)
 	}
 	out[n] = '\0';
 	if (*p != '\0' || n != 14)
-		return (spoc_fail(cause, ERR_INVALID, "Le SIRET « %s » doit "
+		return (xfail(cause, ERR_INVALID, "Le SIRET « %s » doit "
 		    "comporter 14 chiffres.", in));
 	if (strncmp(out, "356000000", 9) == 0 &&
 	    strcmp(out, "35600000000048") != 0)
@@ -247,7 +234,7 @@ spoc_siret_check(const char *in, char *out, char **cause)
 	else
 		ok = spoc_luhn(out) && sum != 0;
 	if (!ok)
-		return (spoc_fail(cause, ERR_INVALID, "Le SIRET « %s » n'est "
+		return (xfail(cause, ERR_INVALID, "Le SIRET « %s » n'est "
 		    "pas valide : sa clé de contrôle ne correspond pas. "
 		    "Vérifiez les chiffres.", in));
 	return (ERR_OK);
@@ -257,10 +244,10 @@ int
 spoc_eligible(int64_t headcount, char **cause)
 {
 	if (headcount < 0)
-		return (spoc_fail(cause, ERR_INVALID, "L'effectif doit être un "
+		return (xfail(cause, ERR_INVALID, "L'effectif doit être un "
 		    "nombre de salariés, positif ou nul."));
 	if (headcount > SPOC_HEADCOUNT_MAX)
-		return (spoc_fail(cause, ERR_INVALID, "Entreprise non "
+		return (xfail(cause, ERR_INVALID, "Entreprise non "
 		    "éligible : elle compte %lld salariés, et cette formation "
 		    "est réservée aux entreprises de moins de %d salariés.",
 		    (long long)headcount, SPOC_HEADCOUNT_MAX + 1));
@@ -456,7 +443,7 @@ spoc_csv_parse(const char *in, size_t inlen, struct spoc_csv **out,
 
 	*out = NULL;
 	if (memchr(in, '\0', inlen) != NULL)
-		return (spoc_fail(cause, ERR_INVALID, "Ce fichier n'est pas un "
+		return (xfail(cause, ERR_INVALID, "Ce fichier n'est pas un "
 		    "fichier texte (il contient un caractère nul) : "
 		    "enregistrez-le au format CSV."));
 	for (i = 0; i < inlen; i += n) {
@@ -468,7 +455,7 @@ spoc_csv_parse(const char *in, size_t inlen, struct spoc_csv **out,
 	s = in;
 	len = inlen;
 	if (!utf8 && (s = conv = spoc_from_cp1252(u, inlen, &len)) == NULL)
-		return (spoc_fail(cause, ERR_INVALID, "Ce fichier n'est ni en "
+		return (xfail(cause, ERR_INVALID, "Ce fichier n'est ni en "
 		    "UTF-8 ni en Windows-1252 : enregistrez-le au format « CSV "
 		    "UTF-8 »."));
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
@@ -487,7 +474,7 @@ spoc_csv_parse(const char *in, size_t inlen, struct spoc_csv **out,
 			free(conv);
 			spoc_csv_record(csv, &r);
 			spoc_csv_free(csv);
-			return (spoc_fail(cause, ERR_INVALID, "Ligne %d : un "
+			return (xfail(cause, ERR_INVALID, "Ligne %d : un "
 			    "champ dépasse %d caractères.", line,
 			    SPOC_FIELD_MAX));
 		}
@@ -521,7 +508,7 @@ spoc_csv_parse(const char *in, size_t inlen, struct spoc_csv **out,
 		free(b.s);
 		spoc_csv_record(csv, &r);
 		spoc_csv_free(csv);
-		return (spoc_fail(cause, ERR_INVALID, "Ligne %d : un guillemet "
+		return (xfail(cause, ERR_INVALID, "Ligne %d : un guillemet "
 		    "ouvert n'est jamais refermé.", line));
 	}
 	if (b.len > 0 || r.nfields > 0) {
@@ -588,7 +575,7 @@ spoc_str(json_t *in, const char *key, const char *label, int required,
 
 	*out = NULL;
 	if (v != NULL && !json_is_null(v) && !json_is_string(v))
-		return (spoc_fail(cause, ERR_INVALID, "Le champ « %s » doit "
+		return (xfail(cause, ERR_INVALID, "Le champ « %s » doit "
 		    "être un texte.", label));
 	if (v != NULL && json_is_string(v))
 		*out = spoc_trim(json_string_value(v));
@@ -597,12 +584,12 @@ spoc_str(json_t *in, const char *key, const char *label, int required,
 		*out = NULL;
 	}
 	if (*out == NULL)
-		return (required ? spoc_fail(cause, ERR_INVALID, "Le champ "
+		return (required ? xfail(cause, ERR_INVALID, "Le champ "
 		    "« %s » est requis.", label) : ERR_OK);
 	if (!spoc_text_ok(*out, max)) {
 		free(*out);
 		*out = NULL;
-		return (spoc_fail(cause, ERR_INVALID, "Le champ « %s » ne doit "
+		return (xfail(cause, ERR_INVALID, "Le champ « %s » ne doit "
 		    "pas dépasser %zu caractères ni contenir de caractère de "
 		    "contrôle.", label, max));
 	}
@@ -644,7 +631,7 @@ spoc_int(json_t *in, const char *key, const char *label, int64_t min,
 	if (v == NULL || json_is_null(v) || (json_is_string(v) &&
 	    *json_string_value(v) == '\0')) {
 		if (dflt == SPOC_NONE)
-			return (spoc_fail(cause, ERR_INVALID, "Le champ « %s » "
+			return (xfail(cause, ERR_INVALID, "Le champ « %s » "
 			    "est requis.", label));
 		*out = dflt;
 		return (ERR_OK);
@@ -655,7 +642,7 @@ spoc_int(json_t *in, const char *key, const char *label, int64_t min,
 	    spoc_parse_int(json_string_value(v), out) != 0)
 		ok = 0;
 	if (!ok || *out < min || *out > max)
-		return (spoc_fail(cause, ERR_INVALID, "Le champ « %s » doit "
+		return (xfail(cause, ERR_INVALID, "Le champ « %s » doit "
 		    "être un nombre entier entre %lld et %lld.", label,
 		    (long long)min, (long long)max));
 	return (ERR_OK);
@@ -670,7 +657,7 @@ spoc_date(json_t *in, const char *key, const char *label, int required,
 	if ((rc = spoc_str(in, key, label, required, 10, text, cause)) != 0)
 		return (rc);
 	if (*text != NULL && spoc_date_parse(*text, day) != 0) {
-		rc = spoc_fail(cause, ERR_INVALID, "La date « %s » (%s) n'est "
+		rc = xfail(cause, ERR_INVALID, "La date « %s » (%s) n'est "
 		    "pas valide : écrivez-la AAAA-MM-JJ, par exemple "
 		    "2026-12-07.", *text, label);
 		free(*text);
@@ -721,7 +708,7 @@ spoc_found(int rc, char **cause, const char *missing)
 	if (rc == -1)
 		return (ERR_INTERNAL);
 	if (rc == 0)
-		return (spoc_fail(cause, ERR_NOT_FOUND, "%s", missing));
+		return (xfail(cause, ERR_NOT_FOUND, "%s", missing));
 	return (ERR_OK);
 }
 
@@ -751,7 +738,7 @@ spoc_course_find(struct db *db, const char *key, int64_t *id, char **cause)
 	} else
 		rc = store_course_by_code(db, key, id, cause);
 	if (rc == 0)
-		return (spoc_fail(cause, ERR_NOT_FOUND, "Formation inconnue : "
+		return (xfail(cause, ERR_NOT_FOUND, "Formation inconnue : "
 		    "« %s ».", key));
 	return (rc == 1 ? ERR_OK : ERR_INTERNAL);
 }
@@ -775,10 +762,10 @@ spoc_cohort_find(struct db *db, const char *key, int64_t *id, char **cause)
 	*id = rc == 1 ? spoc_jint(json_array_get(c, 0), "id") : 0;
 	json_decref(c);
 	if (rc == 0)
-		return (spoc_fail(cause, ERR_NOT_FOUND, "Session inconnue : "
+		return (xfail(cause, ERR_NOT_FOUND, "Session inconnue : "
 		    "« %s ».", key));
 	if (rc > 1)
-		return (spoc_fail(cause, ERR_INVALID, "Plusieurs sessions "
+		return (xfail(cause, ERR_INVALID, "Plusieurs sessions "
 		    "s'appellent « %s » : indiquez son numéro.", key));
 	return (ERR_OK);
 }
@@ -797,7 +784,7 @@ spoc_course_arg(struct db *db, json_t *in, int64_t *id, char **cause)
 	}
 	if (json_is_string(v) && *json_string_value(v) != '\0')
 		return (spoc_course_find(db, json_string_value(v), id, cause));
-	return (spoc_fail(cause, ERR_INVALID, "Le champ « formation » est "
+	return (xfail(cause, ERR_INVALID, "Le champ « formation » est "
 	    "requis."));
 }
 
@@ -807,7 +794,7 @@ static int
 spoc_admin(const struct actor *a, char **cause)
 {
 	if (a->role != ROLE_ADMIN)
-		return (spoc_fail(cause, ERR_FORBIDDEN, "Seule "
+		return (xfail(cause, ERR_FORBIDDEN, "Seule "
 		    "l'administration construit les formations et ouvre les "
 		    "sessions."));
 	return (ERR_OK);
@@ -817,7 +804,7 @@ static int
 spoc_manager(const struct actor *a, char **cause)
 {
 	if (a->role != ROLE_ADMIN && a->role != ROLE_ADVISER)
-		return (spoc_fail(cause, ERR_FORBIDDEN, "Seuls "
+		return (xfail(cause, ERR_FORBIDDEN, "Seuls "
 		    "l'administration et les conseiller·ères OPCA peuvent "
 		    "faire cette modification."));
 	return (ERR_OK);
@@ -853,14 +840,14 @@ spoc_course_create(struct db *db, const struct actor *a, json_t *in,
 	    cause)) != 0)
 		goto out;
 	if (!spoc_code_ok(code)) {
-		rc = spoc_fail(cause, ERR_INVALID, "Le code « %s » ne doit "
+		rc = xfail(cause, ERR_INVALID, "Le code « %s » ne doit "
 		    "contenir que des minuscules sans accent, des chiffres et "
 		    "des tirets (par exemple tpe-numerique).", code);
 		goto out;
 	}
 	rc = store_course_insert(db, code, title, now, a->id, &id, cause);
 	if (rc == -2) {
-		rc = spoc_fail(cause, ERR_CONFLICT, "Une formation porte déjà "
+		rc = xfail(cause, ERR_CONFLICT, "Une formation porte déjà "
 		    "le code « %s ».", code);
 		goto out;
 	}
@@ -964,7 +951,7 @@ spoc_opca(struct db *db, const char *code, int64_t *id, char **name,
 	int	 rc;
 
 	if ((rc = store_opca_by_code(db, code, id, cause)) == 0)
-		return (spoc_fail(cause, ERR_INVALID, "OPCA inconnu : « %s ».",
+		return (xfail(cause, ERR_INVALID, "OPCA inconnu : « %s ».",
 		    code));
 	if (rc != 1 || store_opca_get(db, *id, &o, cause) != 1)
 		return (ERR_INTERNAL);
@@ -998,7 +985,7 @@ spoc_track_create(struct db *db, const struct actor *a, int64_t course_id,
 		xasprintf(&title, "Parcours %s", name);
 	rc = store_track_insert(db, course_id, opca_id, title, &id, cause);
 	if (rc == -2)
-		rc = spoc_fail(cause, ERR_CONFLICT, "Cette formation a déjà un "
+		rc = xfail(cause, ERR_CONFLICT, "Cette formation a déjà un "
 		    "parcours pour l'OPCA %s.", name);
 	else if (rc != 0)
 		rc = ERR_INTERNAL;
@@ -1030,7 +1017,7 @@ spoc_package(struct db *db, json_t *in, int64_t *id, json_t **pkg,
 		s = num;
 	}
 	if (s == NULL || *s == '\0')
-		return (spoc_fail(cause, ERR_INVALID, "Le champ « paquet » est "
+		return (xfail(cause, ERR_INVALID, "Le champ « paquet » est "
 		    "requis."));
 	if (spoc_is_number(s) && strlen(s) < 19) {
 		*id = strtoll(s, NULL, 10);
@@ -1042,7 +1029,7 @@ spoc_package(struct db *db, json_t *in, int64_t *id, json_t **pkg,
 	if (rc == 1)
 		rc = store_package_get(db, *id, pkg, cause);
 	if (rc == 0)
-		return (spoc_fail(cause, ERR_INVALID, "Paquet inconnu : « %s » "
+		return (xfail(cause, ERR_INVALID, "Paquet inconnu : « %s » "
 		    "(numéro ou empreinte SHA-256 d'un paquet importé).", s));
 	return (rc == 1 ? ERR_OK : ERR_INTERNAL);
 }
@@ -1069,16 +1056,16 @@ spoc_sco(json_t *pkg, const char *item, json_t **found, char **cause)
 			*found = only;
 			return (ERR_OK);
 		}
-		return (spoc_fail(cause, ERR_INVALID, "Ce paquet contient %zu "
+		return (xfail(cause, ERR_INVALID, "Ce paquet contient %zu "
 		    "SCO : indiquez lequel (identifiant de l'élément).",
 		    scos));
 	}
 	if (*found == NULL)
-		return (spoc_fail(cause, ERR_INVALID, "L'élément « %s » "
+		return (xfail(cause, ERR_INVALID, "L'élément « %s » "
 		    "n'existe pas dans le paquet %lld.", item,
 		    (long long)spoc_jint(pkg, "id")));
 	if (!json_is_true(json_object_get(*found, "sco")))
-		return (spoc_fail(cause, ERR_INVALID, "L'élément « %s » n'est "
+		return (xfail(cause, ERR_INVALID, "L'élément « %s » n'est "
 		    "pas un SCO (c'est une ressource ou un titre, sans "
 		    "suivi) : il ne peut pas être une unité.", item));
 	return (ERR_OK);
@@ -1099,7 +1086,7 @@ spoc_track_arg(struct db *db, int64_t course_id, const char *code,
 		return (rc);
 	rc = store_track_find(db, course_id, *opca_id, track_id, cause);
 	if (rc == 0)
-		rc = spoc_fail(cause, ERR_INVALID, "Cette formation n'a pas "
+		rc = xfail(cause, ERR_INVALID, "Cette formation n'a pas "
 		    "encore de parcours pour l'OPCA %s : ajoutez-le d'abord.",
 		    name);
 	else
@@ -1149,13 +1136,13 @@ spoc_unit_add(struct db *db, const struct actor *a, int64_t course_id,
 		goto out;
 	u.week = (int)v;
 	if (opca_id == 0 && u.week > SPOC_TRUNK_WEEKS) {
-		rc = spoc_fail(cause, ERR_INVALID, "Le tronc commun couvre les "
+		rc = xfail(cause, ERR_INVALID, "Le tronc commun couvre les "
 		    "semaines 1 et 2 : la semaine %d relève des parcours des "
 		    "OPCA.", u.week);
 		goto out;
 	}
 	if (opca_id != 0 && u.week <= SPOC_TRUNK_WEEKS) {
-		rc = spoc_fail(cause, ERR_INVALID, "Les parcours des OPCA "
+		rc = xfail(cause, ERR_INVALID, "Les parcours des OPCA "
 		    "couvrent les semaines 3 et 4 ; les semaines 1 et 2 sont "
 		    "le tronc commun.");
 		goto out;
@@ -1177,7 +1164,7 @@ spoc_unit_add(struct db *db, const struct actor *a, int64_t course_id,
 	u.title = title != NULL ? title : spoc_jstr(sco, "title");
 	if ((rc = store_unit_sco(db, course_id, u.package_id, u.item, &id,
 	    cause)) != 0) {
-		rc = rc == 1 ? spoc_fail(cause, ERR_CONFLICT, "Ce SCO est déjà "
+		rc = rc == 1 ? xfail(cause, ERR_CONFLICT, "Ce SCO est déjà "
 		    "une unité de cette formation.") : ERR_INTERNAL;
 		goto out;
 	}
@@ -1190,13 +1177,13 @@ spoc_unit_add(struct db *db, const struct actor *a, int64_t course_id,
 			u.position = (int)v;
 	}
 	if (u.position == 0) {
-		rc = spoc_fail(cause, ERR_CONFLICT, "La semaine %d de ce "
+		rc = xfail(cause, ERR_CONFLICT, "La semaine %d de ce "
 		    "parcours a déjà ses %d unités.", u.week,
 		    SPOC_UNITS_PER_WEEK);
 		goto out;
 	}
 	if ((taken & (1U << u.position)) != 0) {
-		rc = spoc_fail(cause, ERR_CONFLICT, "La place %d de la semaine "
+		rc = xfail(cause, ERR_CONFLICT, "La place %d de la semaine "
 		    "%d est déjà prise.", u.position, u.week);
 		goto out;
 	}
@@ -1367,24 +1354,24 @@ spoc_cohort_create(struct db *db, const struct actor *a, json_t *in,
 		goto out;
 	if (eday < sday + 7 * (SPOC_WEEKS - 1)) {
 		spoc_date_fr(sday + 7 * (SPOC_WEEKS - 1), fr, sizeof fr);
-		rc = spoc_fail(cause, ERR_INVALID, "La date de fin doit tomber "
+		rc = xfail(cause, ERR_INVALID, "La date de fin doit tomber "
 		    "au plus tôt le jour où s'ouvre la semaine %d, le %s.",
 		    SPOC_WEEKS, fr);
 		goto out;
 	}
 	if (mday < sday || mday > eday) {
-		rc = spoc_fail(cause, ERR_INVALID, "Le regroupement doit avoir "
+		rc = xfail(cause, ERR_INVALID, "Le regroupement doit avoir "
 		    "lieu entre le début et la fin de la session.");
 		goto out;
 	}
 	if (mtime != NULL && !spoc_time_ok(mtime)) {
-		rc = spoc_fail(cause, ERR_INVALID, "L'heure du regroupement "
+		rc = xfail(cause, ERR_INVALID, "L'heure du regroupement "
 		    "« %s » n'est pas valide : écrivez-la HH:MM, par exemple "
 		    "14:00.", mtime);
 		goto out;
 	}
 	if (strcmp(mode, "online") != 0 && strcmp(mode, "onsite") != 0) {
-		rc = spoc_fail(cause, ERR_INVALID, "La modalité du "
+		rc = xfail(cause, ERR_INVALID, "La modalité du "
 		    "regroupement est « online » (à distance) ou « onsite » "
 		    "(sur place).");
 		goto out;
@@ -1398,7 +1385,7 @@ spoc_cohort_create(struct db *db, const struct actor *a, json_t *in,
 	c.meeting_place = place;
 	rc = store_cohort_insert(db, &c, now, a->id, &id, cause);
 	if (rc == -2) {
-		rc = spoc_fail(cause, ERR_CONFLICT, "Cette formation a déjà "
+		rc = xfail(cause, ERR_CONFLICT, "Cette formation a déjà "
 		    "une session nommée « %s ».", name);
 		goto out;
 	}
@@ -1515,7 +1502,7 @@ spoc_company_create(struct db *db, const struct actor *a, json_t *in,
 		if (store_company_by_siret(db, siret, &known, cause) != 1)
 			rc = ERR_INTERNAL;
 		else
-			rc = spoc_fail(cause, ERR_CONFLICT, "L'entreprise de "
+			rc = xfail(cause, ERR_CONFLICT, "L'entreprise de "
 			    "SIRET %s est déjà enregistrée (%s).", siret,
 			    spoc_jstr(known, "name"));
 		goto out;
@@ -1962,7 +1949,7 @@ spoc_enrolling_init(struct spoc_enrolling *e, struct db *db,
 	spoc_date_parse(spoc_jstr(*cohort, "end_date"), &end);
 	if (spoc_today(now) > end) {
 		spoc_date_fr(end, fr, sizeof fr);
-		return (spoc_fail(cause, ERR_INVALID, "La session « %s » est "
+		return (xfail(cause, ERR_INVALID, "La session « %s » est "
 		    "terminée depuis le %s : on ne peut plus s'y inscrire.",
 		    spoc_jstr(*cohort, "name"), fr));
 	}
@@ -2021,12 +2008,12 @@ spoc_enrol(struct db *db, const struct actor *a, int64_t cohort_id,
 		goto out;
 	}
 	if (json_array_size(e.errors) > 0) {
-		rc = spoc_fail(cause, ERR_INVALID, "%s", spoc_jstr(
+		rc = xfail(cause, ERR_INVALID, "%s", spoc_jstr(
 		    json_array_get(e.errors, 0), "message"));
 		goto out;
 	}
 	if (e.plans[0].already) {
-		rc = spoc_fail(cause, ERR_CONFLICT, "%s est déjà inscrit·e à "
+		rc = xfail(cause, ERR_CONFLICT, "%s est déjà inscrit·e à "
 		    "cette session.", e.plans[0].email);
 		goto out;
 	}
@@ -2256,7 +2243,7 @@ spoc_enrol_csv(struct db *db, const struct actor *a, int64_t cohort_id,
 		}
 	}
 	if (json_array_size(e.errors) > 0)
-		rc = spoc_fail(cause, ERR_INVALID, "Le fichier contient %zu "
+		rc = xfail(cause, ERR_INVALID, "Le fichier contient %zu "
 		    "erreur(s) : rien n'a été importé. Corrigez-les puis "
 		    "envoyez le fichier de nouveau.",
 		    json_array_size(e.errors));
@@ -2334,20 +2321,20 @@ spoc_attendance_mark(struct db *db, const struct actor *a, int64_t cohort_id,
 	json_decref(cohort);
 	if (spoc_today(now) < day) {
 		spoc_date_fr(day, fr, sizeof fr);
-		return (spoc_fail(cause, ERR_INVALID, "Le regroupement a lieu "
+		return (xfail(cause, ERR_INVALID, "Le regroupement a lieu "
 		    "le %s : l'émargement ouvre ce jour-là.", fr));
 	}
 	marks = json_object_get(in, "marks");
 	if (!json_is_array(marks) || json_array_size(marks) == 0 ||
 	    json_array_size(marks) > SPOC_CSV_MAX_LINES)
-		return (spoc_fail(cause, ERR_INVALID, "Indiquez au moins une "
+		return (xfail(cause, ERR_INVALID, "Indiquez au moins une "
 		    "présence ou une absence (champ « marks »)."));
 	done = json_array();
 	json_array_foreach(marks, i, m) {
 		if (!json_is_integer(json_object_get(m, "enrolment")) ||
 		    spoc_present_arg(json_object_get(m, "present"),
 		    &present) != 0) {
-			rc = spoc_fail(cause, ERR_INVALID, "Chaque émargement "
+			rc = xfail(cause, ERR_INVALID, "Chaque émargement "
 			    "indique une inscription (« enrolment ») et "
 			    "« present » (true ou false).");
 			goto out;
@@ -2435,7 +2422,7 @@ spoc_unit_access(struct db *db, const struct actor *a, int64_t package_id,
 	if (a->role == ROLE_ADVISER || a->role == ROLE_ADMIN)
 		return (ERR_OK);
 	if (a->role != ROLE_LEARNER)
-		return (spoc_fail(why, ERR_FORBIDDEN, "Votre rôle permet de "
+		return (xfail(why, ERR_FORBIDDEN, "Votre rôle permet de "
 		    "consulter les relevés, pas d'ouvrir les unités."));
 	if (store_spoc_access(db, a->id, package_id, item, &rows, why) != 0)
 		return (ERR_INTERNAL);
@@ -2462,15 +2449,15 @@ spoc_unit_access(struct db *db, const struct actor *a, int64_t package_id,
 	}
 	if (soonest != 0) {
 		spoc_date_fr(sday, fr, sizeof fr);
-		spoc_fail(why, ERR_FORBIDDEN, "Cette unité ouvre le %s.", fr);
+		xfail(why, ERR_FORBIDDEN, "Cette unité ouvre le %s.", fr);
 	} else if (ended != NULL) {
 		spoc_date_parse(spoc_jstr(ended, "end_date"), &end);
 		spoc_date_fr(end, fr, sizeof fr);
-		spoc_fail(why, ERR_FORBIDDEN, "La session « %s » s'est "
+		xfail(why, ERR_FORBIDDEN, "La session « %s » s'est "
 		    "terminée le %s : cette unité n'est plus accessible.",
 		    spoc_jstr(ended, "cohort"), fr);
 	} else
-		spoc_fail(why, ERR_FORBIDDEN, "Cette unité ne fait pas partie "
+		xfail(why, ERR_FORBIDDEN, "Cette unité ne fait pas partie "
 		    "de votre parcours.");
 	json_decref(rows);
 	return (ERR_FORBIDDEN);

@@ -87,3 +87,15 @@ xvasprintf(char **ret, const char *fmt, va_list ap)
 		fatal("xvasprintf");
 	return (n);
 }
+
+/* Set *cause to a new message and return ret: for "return (xfail(...))". */
+int
+xfail(char **cause, int ret, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	xvasprintf(cause, fmt, ap);
+	va_end(ap);
+	return (ret);
+}

@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { axeViolations, launchBrowser, watchedPage } from '../lib/browser.mjs';
-import { BIN, startDaemon } from '../lib/daemon.mjs';
+import { assertAccessible, launchBrowser, loginAs, watchedPage } from '../lib/browser.mjs';
+import { BIN, startDaemon, stopCleanly } from '../lib/daemon.mjs';
 import { validPackage } from '../data/hostile.mjs';
 import { enrolInCourse } from '../lib/course.mjs';
 
@@ -57,13 +57,7 @@ before(async () => {
 after(async () => {
   for (const b of browsers)
     await b.close();
-  if (daemon) {
-    try {
-      await daemon.stop('SIGTERM');
-    } finally {
-      await daemon.cleanup();
-    }
-  }
+  await stopCleanly(daemon);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -73,18 +67,7 @@ async function browser() {
   return b;
 }
 
-async function login(page, u) {
-  await page.goto(daemon.url + '/login.html');
-  await page.getByLabel('Adresse e-mail', { exact: true }).fill(u.email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(PW);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(/\/compte\.html$/);
-}
-
-async function assertAccessible(page, what) {
-  const v = await axeViolations(page);
-  assert.deepEqual(v, [], `${what}: ${JSON.stringify(v, null, 1)}`);
-}
+const login = (page, u) => loginAs(page, daemon.url, u.email, PW);
 
 test('an adviser issues the session\'s attestations and downloads one', T, async () => {
   const page = await watchedPage(await browser());

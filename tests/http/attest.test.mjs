@@ -404,7 +404,8 @@ test('a zip of 1,000 learners is built on a worker while the server keeps answer
 });
 
 test('key rotation: new documents use the new key, old ones still verify', async () => {
-  await d.stop();
+  // Stopped cleanly: no leak, no crash after rendering and zipping.
+  assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.log());
   const r = cli(['key', 'rotate']);
   assert.equal(r.status, 0, r.stderr);
   d = await startDaemon({ dataDir, config: CONFIG });
@@ -422,6 +423,6 @@ test('key rotation: new documents use the new key, old ones still verify', async
   const pub = await request(`${d.url}/api/v1/keys`);
   assert.deepEqual(pub.json.map((k) => k.id).sort(), [...keys].sort());
   assert.equal(sql("SELECT count(*) FROM audit WHERE action = 'key.create'"), '2');
-  await d.stop();
+  assert.deepEqual(await d.stop(), { code: 0, signal: null }, d.log());
   fs.rmSync(tmp, { recursive: true, force: true });
 });

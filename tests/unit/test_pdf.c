@@ -28,14 +28,6 @@
 static char	 tmpdir[256];
 static char	 sig[128];
 
-/* fontconfig keeps a little of its configuration unreachable, once. */
-const char	*__lsan_default_suppressions(void);
-const char *
-__lsan_default_suppressions(void)
-{
-	return ("leak:libfontconfig.so\n");
-}
-
 static json_t *
 facts_load(void)
 {

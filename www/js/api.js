@@ -293,7 +293,8 @@ export function renderHeader(user) {
 			nav.append(link("/parcours.html", "Mon parcours"));
 		else
 			nav.append(link("/admin/sessions.html", "Sessions"),
-			    link("/admin/suivi.html", "Suivi"));
+			    link("/admin/suivi.html", "Suivi"),
+			    link("/admin/attestations.html", "Attestations"));
 		nav.append(el("span", { class: "who", text: user.name }),
 		    link("/compte.html", "Mon compte"));
 	} else if (here !== "/login.html") {

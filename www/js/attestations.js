@@ -5,7 +5,8 @@
 // before the end, which the audit log records); funders read and
 // download. Documents are rendered by the server from their signed facts.
 import { api, busy, el, formatDate, say } from "./api.js";
-import { $, failed, param, reason, start, table } from "./spoc-ui.js";
+import { $, chosenCohort, failed, reason, startStaff,
+    table } from "./spoc-ui.js";
 
 const message = $("message");
 const KINDS = { presence: "Attestation de présence",
@@ -119,18 +120,12 @@ $("form-emission").addEventListener("submit", (ev) => {
 });
 
 async function init() {
-	me = await start(["adviser", "funder", "admin"], "Cette page est " +
-	    "réservée à l'administration, aux conseiller·ères OPCA et aux " +
-	    "financeurs.");
+	me = await startStaff();
 	if (!me)
 		return;
-	const list = await api("GET", "/api/v1/cohorts");
-	const id = param("session") || list[0]?.id;
-	$("chargement").hidden = true;
-	if (!id) {
-		say(message, "Aucune session ouverte pour l'instant.", "info");
+	const id = await chosenCohort(message);
+	if (!id)
 		return;
-	}
 	cohort = { id };
 	await load();
 	$("titre-session").textContent = "Session « " + cohort.name + " »";

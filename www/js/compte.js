@@ -33,8 +33,8 @@ async function showUser(user) {
 	$("lien-comptes").hidden = !STAFF_ROLES.includes(user.role);
 	$("lien-paquets").hidden = user.role !== "admin";
 	$("lien-parcours").hidden = user.role !== "learner";
-	for (const id of ["lien-sessions", "lien-suivi", "lien-formations",
-	    "lien-entreprises"])
+	for (const id of ["lien-sessions", "lien-suivi", "lien-attestations",
+	    "lien-formations", "lien-entreprises"])
 		$(id).hidden = !STAFF_ROLES.includes(user.role);
 }
 

@@ -40,7 +40,8 @@ function render() {
 		el("div", { class: "row-actions" },
 		    pageLink("inscriptions", "Inscriptions", c),
 		    pageLink("emargement", "Émargement", c),
-		    pageLink("suivi", "Suivi", c)),
+		    pageLink("suivi", "Suivi", c),
+		    pageLink("attestations", "Attestations", c)),
 	]);
 	$("tableau").replaceChildren(table("Sessions : nom, formation, dates, " +
 	    "avancement, regroupement, inscrits et liens", ["Session",
