@@ -53,6 +53,8 @@ function render(r, role) {
 	$("lien-inscriptions").href = "/admin/inscriptions.html?session=" +
 	    c.id;
 	$("lien-emargement").href = "/admin/emargement.html?session=" + c.id;
+	$("lien-attestations").href = "/admin/attestations.html?session=" +
+	    c.id;
 	$("resume").hidden = false;
 	$("tableau").replaceChildren(table("Suivi : par apprenant·e, " +
 	    "unités terminées par semaine, temps mesuré et déclaré, écart, " +

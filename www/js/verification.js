@@ -6,6 +6,7 @@
 // embedded facts and signature the server checks without keeping it.
 // No login: it uses fetch directly, not the session's API wrapper.
 import { el, formatDate, say } from "./api.js";
+import { siret } from "./spoc-ui.js";
 
 const $ = (id) => document.getElementById(id);
 const message = $("message");
@@ -55,8 +56,8 @@ function facts(f, r) {
 	add("Organisme", f.organisation?.name + " — déclaration d'activité " +
 	    "n° " + f.organisation?.nda);
 	add("Apprenant·e", f.learner?.name);
-	add("Entreprise", f.company?.name + " (SIRET " + f.company?.siret +
-	    ")");
+	add("Entreprise", f.company?.name + " (SIRET " +
+	    siret(f.company?.siret) + ")");
 	add("OPCO", f.opca?.name);
 	add("Formation", f.course?.title);
 	add("Session", f.cohort?.name + ", du " + day(f.cohort?.start_date) +
