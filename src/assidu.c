@@ -1203,6 +1203,9 @@ cmd_attest_issue(struct config *cfg, struct db *db, int argc, char **argv)
 			putchar('\n');
 		}
 		printf("%lld documents issued\n", cmd_int(out, "issued"));
+		json_array_foreach(json_object_get(out, "skipped"), i, d)
+			printf("skipped %s: no completed unit to certify\n",
+			    cmd_str(d, "learner"));
 	}
 out:
 	free(cause);

@@ -173,24 +173,11 @@ attest_facts(json_t *rec, json_t *org, const char *kind, int interim,
 	return (f);
 }
 
-/*
- * Issue one document of an enrolment. Advisers (their OPCA's learners)
- * and admins issue; the certificat de réalisation waits for the end of
- * the cohort unless an admin decides otherwise (early), which the facts
- * and the audit row record. Runs in a write transaction.
- */
-int
-attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
-    int64_t enrolment_id, const char *kind, int early, int64_t now,
-    json_t **out, char **cause)
+/* May this actor issue this kind of document (early or not)? */
+static int
+attest_may_issue(const struct actor *a, const char *kind, int early,
+    char **cause)
 {
-	json_t	*rec = NULL, *org = NULL, *facts = NULL;
-	char	*canon = NULL, *sig = NULL, number[32], fr[64], sha[65];
-	int64_t	 end = 0, seq = 0, prev_id = 0, id;
-	char	*prev_number = NULL;
-	int	 rc, year, m, d, ended;
-
-	*out = NULL;
 	if (a->role != ROLE_ADVISER && a->role != ROLE_ADMIN)
 		return (xfail(cause, ERR_FORBIDDEN, "Seuls les "
 		    "conseillers et l'organisme émettent les attestations."));
@@ -202,9 +189,30 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 		    "peut émettre un certificat avant la fin de la session."));
 	if (sign_key_id() == NULL)
 		return (xfail(cause, ERR_INTERNAL, "no signing key"));
-	if ((rc = rte_enrolment_record(db, a, enrolment_id, now, &rec,
-	    cause)) != ERR_OK)
-		return (rc);
+	return (ERR_OK);
+}
+
+/* Does the record certify anything (a completed unit)? */
+static int
+attest_certifies(json_t *rec)
+{
+	return (attest_int(json_object_get(rec, "totals"), "completed") > 0);
+}
+
+/* Issue one document from an enrolment's record (rte_enrolment_record). */
+static int
+attest_issue_record(struct db *db, const struct actor *a,
+    const struct config *cfg, json_t *rec, const char *kind, int early,
+    int64_t now, json_t **out, char **cause)
+{
+	json_t	*org = NULL, *facts = NULL;
+	char	*canon = NULL, *sig = NULL, number[32], fr[64], sha[65];
+	int64_t	 end = 0, seq = 0, prev_id = 0, id;
+	int64_t	 enrolment_id = attest_int(rec, "id");
+	char	*prev_number = NULL;
+	int	 rc, year, m, d, ended;
+
+	*out = NULL;
 	if ((rc = attest_organisation(cfg, &org, cause)) != ERR_OK)
 		goto out;
 	spoc_date_parse(attest_str(json_object_get(rec, "cohort"),
@@ -221,8 +229,7 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 			    "émise dès maintenant.", fr);
 			goto out;
 		}
-		if (attest_int(json_object_get(rec, "totals"),
-		    "completed") == 0) {
+		if (!attest_certifies(rec)) {
 			rc = xfail(cause, ERR_INVALID, "Aucune unité "
 			    "n'est terminée : il n'y a pas de durée à "
 			    "certifier.");
@@ -275,7 +282,6 @@ attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
 	    attest_str(json_object_get(rec, "learner"), "name"));
 	rc = ERR_OK;
 out:
-	json_decref(rec);
 	json_decref(org);
 	json_decref(facts);
 	free(canon);
@@ -285,19 +291,48 @@ out:
 }
 
 /*
+ * Issue one document of an enrolment. Advisers (their OPCA's learners)
+ * and admins issue; the certificat de réalisation waits for the end of
+ * the cohort unless an admin decides otherwise (early), which the facts
+ * and the audit row record, and needs a completed unit. Runs in a write
+ * transaction.
+ */
+int
+attest_issue(struct db *db, const struct actor *a, const struct config *cfg,
+    int64_t enrolment_id, const char *kind, int early, int64_t now,
+    json_t **out, char **cause)
+{
+	json_t	*rec = NULL;
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = attest_may_issue(a, kind, early, cause)) != ERR_OK ||
+	    (rc = rte_enrolment_record(db, a, enrolment_id, now, &rec,
+	    cause)) != ERR_OK)
+		return (rc);
+	rc = attest_issue_record(db, a, cfg, rec, kind, early, now, out,
+	    cause);
+	json_decref(rec);
+	return (rc);
+}
+
+/*
  * Issue a document for every enrolment of a cohort the actor may see, in
- * one transaction: all or nothing.
+ * one transaction: all or nothing. Certificats skip the learners who
+ * completed no unit (nothing to certify): they are listed as skipped.
  */
 int
 attest_issue_cohort(struct db *db, const struct actor *a,
     const struct config *cfg, int64_t cohort_id, const char *kind,
     int early, int64_t now, json_t **out, char **cause)
 {
-	json_t	*list = NULL, *e, *doc, *done;
+	json_t	*list = NULL, *e, *doc, *done, *skipped, *rec;
 	size_t	 i;
 	int	 rc;
 
 	*out = NULL;
+	if ((rc = attest_may_issue(a, kind, early, cause)) != ERR_OK)
+		return (rc);
 	if ((rc = store_cohort_get(db, cohort_id, &e, cause)) != 1)
 		return (rc == 0 ? xfail(cause, ERR_NOT_FOUND,
 		    "Session introuvable.") : ERR_INTERNAL);
@@ -305,9 +340,23 @@ attest_issue_cohort(struct db *db, const struct actor *a,
 	if (store_enrolment_list(db, a, cohort_id, &list, cause) != 0)
 		return (ERR_INTERNAL);
 	done = json_array();
+	skipped = json_array();
 	json_array_foreach(list, i, e) {
-		rc = attest_issue(db, a, cfg, attest_int(e, "id"), kind,
-		    early, now, &doc, cause);
+		if ((rc = rte_enrolment_record(db, a, attest_int(e, "id"), now,
+		    &rec, cause)) == ERR_OK) {
+			if (strcmp(kind, ATTEST_REALISATION) == 0 &&
+			    !attest_certifies(rec)) {
+				json_array_append_new(skipped, json_pack(
+				    "{s:O,s:O}", "enrolment_id",
+				    json_object_get(e, "id"), "learner",
+				    json_object_get(e, "name")));
+				json_decref(rec);
+				continue;
+			}
+			rc = attest_issue_record(db, a, cfg, rec, kind, early,
+			    now, &doc, cause);
+			json_decref(rec);
+		}
 		if (rc != ERR_OK) {
 			char	*why = *cause;
 
@@ -315,14 +364,15 @@ attest_issue_cohort(struct db *db, const struct actor *a,
 			    why != NULL ? why : "erreur");
 			free(why);
 			json_decref(done);
+			json_decref(skipped);
 			json_decref(list);
 			return (rc);
 		}
 		json_array_append_new(done, doc);
 	}
 	json_decref(list);
-	*out = json_pack("{s:I,s:o}", "issued", (json_int_t)json_array_size(
-	    done), "documents", done);
+	*out = json_pack("{s:I,s:o,s:o}", "issued", (json_int_t)
+	    json_array_size(done), "documents", done, "skipped", skipped);
 	return (ERR_OK);
 }
 

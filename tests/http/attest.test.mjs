@@ -258,9 +258,15 @@ test('the certificat waits for the end of the cohort unless an admin decides, an
   r = await issue(s.unifaf, lea, 'nonsense');
   assert.equal(r.status, 422);
   assert.equal(sql('SELECT count(*) FROM attestations'), before);
-  r = await issue(s.admin, lea, 'realisation', true);
+  // For the whole cohort: Karim completed nothing, so he gets no
+  // certificat (listed as skipped); Léa gets hers.
+  r = await call(s.admin, 'POST', `/api/v1/cohorts/${cohortId}/attestations`,
+    { kind: 'realisation', early: true });
   assert.equal(r.status, 201, r.body);
-  docs.realisation = r.json.number;
+  assert.equal(r.json.issued, 1);
+  assert.deepEqual(r.json.skipped.map((x) => x.learner), ['Karim Benali']);
+  docs.realisation = r.json.documents[0].number;
+  assert.equal(r.json.documents[0].learner, 'Léa Durand');
   assert.match(docs.realisation, /-000002$/);
   const facts = JSON.parse(sql(`SELECT facts FROM attestations WHERE number = '${docs.realisation}'`));
   assert.equal(facts.decision, 'admin');

@@ -43,7 +43,10 @@ async function issue(body, path, button, region) {
 		const r = await api("POST", path, body);
 		await load();
 		const n = r.issued ?? 1;
-		say(message, n + " document(s) émis et signé(s).", "ok");
+		const skipped = (r.skipped || []).map((x) => x.learner);
+		say(message, n + " document(s) émis et signé(s)." +
+		    (skipped.length ? " Pas de certificat, faute d'unité " +
+		    "terminée, pour : " + skipped.join(", ") + "." : ""), "ok");
 	} catch (err) {
 		busy(button, false);
 		if (!err.redirecting)
