@@ -343,11 +343,13 @@ void
 api_attest_verify(struct req *req)
 {
 	json_t	*out = NULL;
-	char	*cause = NULL;
+	char	*cause = NULL, *code;
 	int	 rc;
 
+	code = http_query(req, "c");
 	rc = attest_verify_number(server_db(req->srv), http_param(req, 0),
-	    &out, &cause);
+	    code, &out, &cause);
+	free(code);
 	http_set_header(req, "Cache-Control", "no-store");
 	http_reply_result(req, rc, out, cause);
 }

@@ -1267,6 +1267,7 @@ cmd_attest_show(struct config *cfg, struct db *db, int argc, char **argv)
 {
 	json_t	*out = NULL, *row = NULL;
 	char	*cause = NULL, *pdf = NULL, *base;
+	char	 code[ATTEST_CODE_LEN + 1] = "";
 	size_t	 len;
 	int	 rc = 0;
 
@@ -1275,8 +1276,14 @@ cmd_attest_show(struct config *cfg, struct db *db, int argc, char **argv)
 		    "[--pdf FILE]\n");
 		return (2);
 	}
-	if (attest_verify_number(db, argv[2], &out, &cause) != ERR_OK)
+	/* The command line holds the register: it shows the facts. */
+	if (store_attest_by_number(db, argv[2], &row, &cause) == 1)
+		attest_code(json_string_value(json_object_get(row,
+		    "signature")), code);
+	if (attest_verify_number(db, argv[2], code, &out, &cause) != ERR_OK) {
+		json_decref(row);
 		return (cmd_fail(cause));
+	}
 	printf("%s: %s\n", argv[2], cmd_str(out, "status"));
 	if (json_object_get(out, "facts") != NULL) {
 		json_dumpf(json_object_get(out, "facts"), stdout,
@@ -1284,7 +1291,6 @@ cmd_attest_show(struct config *cfg, struct db *db, int argc, char **argv)
 		putchar('\n');
 	}
 	if (argc == 5 && json_object_get(out, "facts") != NULL) {
-		store_attest_by_number(db, argv[2], &row, &cause);
 		base = attest_base_url(cfg);
 		if (row == NULL || attest_pdf(base, row, &pdf, &len,
 		    &cause) != ERR_OK)

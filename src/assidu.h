@@ -505,6 +505,7 @@ int		 sign_check(const char *, const void *, size_t, const char *,
 /* attest.c */
 #define ATTEST_PRESENCE		"presence"
 #define ATTEST_REALISATION	"realisation"
+#define ATTEST_CODE_LEN		16
 int		 attest_kind_ok(const char *);
 int		 attest_issue(struct db *, const struct actor *,
 		     const struct config *, int64_t, const char *, int,
@@ -512,8 +513,9 @@ int		 attest_issue(struct db *, const struct actor *,
 int		 attest_issue_cohort(struct db *, const struct actor *,
 		     const struct config *, int64_t, const char *, int,
 		     int64_t, json_t **, char **);
-int		 attest_verify_number(struct db *, const char *, json_t **,
-		     char **);
+void		 attest_code(const char *, char[ATTEST_CODE_LEN + 1]);
+int		 attest_verify_number(struct db *, const char *, const char *,
+		     json_t **, char **);
 int		 attest_verify_pdf(struct db *, const char *, const char *,
 		     size_t, json_t **, char **);
 char		*attest_base_url(const struct config *);
@@ -836,6 +838,7 @@ struct req {
 void		 http_dispatch(struct evhttp_request *, void *);
 const char	*http_method_name(int);
 const char	*http_param(struct req *, size_t);
+char		*http_query(struct req *, const char *);
 const char	*http_header(struct req *, const char *);
 void		 http_set_header(struct req *, const char *, const char *);
 json_t		*http_body_json(struct req *, char **);

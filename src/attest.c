@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <zip.h>
 
 #include "assidu.h"
@@ -415,12 +416,44 @@ attest_status_fr(const char *status)
 	return ("Aucun document ne porte ce numéro.");
 }
 
-/* The public answer about one document, without the raw row. */
+/*
+ * A document's verification code: 16 hex digits of the SHA-256 of its
+ * base64 signature. Printed with the QR code's address, it shows the
+ * facts to whoever holds the document; the number alone, which anyone
+ * can guess, shows the verdict but no personal data.
+ */
+void
+attest_code(const char *sig_b64, char code[ATTEST_CODE_LEN + 1])
+{
+	char	 hex[65];
+
+	sign_sha256_hex(sig_b64, strlen(sig_b64), hex);
+	memcpy(code, hex, ATTEST_CODE_LEN);
+	code[ATTEST_CODE_LEN] = '\0';
+}
+
+/*
+ * The public answer about one document, without the raw row: the facts
+ * only with the document's code (see attest_code).
+ */
 static json_t *
-attest_public(json_t *row, const char *status)
+attest_public(json_t *row, const char *status, const char *code)
 {
 	json_t	*facts;
+	char	 want[ATTEST_CODE_LEN + 1];
 
+	attest_code(attest_str(row, "signature"), want);
+	if (code == NULL || strlen(code) != ATTEST_CODE_LEN ||
+	    CRYPTO_memcmp(code, want, ATTEST_CODE_LEN) != 0)
+		return (json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:O,s:O,s:b}",
+		    "number", attest_str(row, "number"), "status", status,
+		    "message", attest_status_fr(status), "kind",
+		    attest_str(row, "kind"), "issued_at",
+		    (json_int_t)attest_int(row, "issued_at"), "key_id",
+		    attest_str(row, "key_id"), "superseded_by",
+		    json_object_get(row, "superseded_by"), "supersedes",
+		    json_object_get(row, "supersedes_number"), "code_needed",
+		    1));
 	facts = json_loads(attest_str(row, "facts"), 0, NULL);
 	return (json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:O,s:O,s:o,s:s,s:s}",
 	    "number", attest_str(row, "number"), "status", status,
@@ -437,11 +470,12 @@ attest_public(json_t *row, const char *status)
 
 /*
  * What the verification page says about a number, without a login:
- * unknown, or the facts with valid, superseded or tampered.
+ * unknown, or valid, superseded or tampered, with the facts when code is
+ * the document's code.
  */
 int
-attest_verify_number(struct db *db, const char *number, json_t **out,
-    char **cause)
+attest_verify_number(struct db *db, const char *number, const char *code,
+    json_t **out, char **cause)
 {
 	json_t	*row;
 	int	 rc;
@@ -454,7 +488,7 @@ attest_verify_number(struct db *db, const char *number, json_t **out,
 		    "unknown", "message", attest_status_fr("unknown"));
 		return (ERR_OK);
 	}
-	*out = attest_public(row, attest_status(row, cause));
+	*out = attest_public(row, attest_status(row, cause), code);
 	free(*cause);
 	*cause = NULL;
 	json_decref(row);
@@ -598,13 +632,17 @@ attest_pdf(const char *base, json_t *row, char **pdf, size_t *len,
     char **cause)
 {
 	json_t	*facts;
-	char	*url;
+	char	*url, *with, code[ATTEST_CODE_LEN + 1];
 	int	 rc;
 
 	if ((facts = json_loads(attest_str(row, "facts"), 0, NULL)) == NULL)
 		return (xfail(cause, ERR_INTERNAL, "stored facts of %s "
 		    "do not parse", attest_str(row, "number")));
 	url = attest_verify_url(base, attest_str(row, "number"));
+	attest_code(attest_str(row, "signature"), code);
+	xasprintf(&with, "%s?c=%s", url, code);
+	free(url);
+	url = with;
 	rc = pdf_render(facts, attest_str(row, "facts"),
 	    attest_str(row, "signature"), url, pdf, len, cause) == 0 ?
 	    ERR_OK : ERR_INTERNAL;
@@ -678,7 +716,8 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 	json_t		*rows = NULL, *row;
 	zip_t		*z;
 	zip_source_t	*src;
-	char		*pdf, *csv, name[160], sha[65];
+	char		*pdf, *csv, *url, name[160], sha[65];
+	char		 code[ATTEST_CODE_LEN + 1];
 	size_t		 i, len, csvlen;
 	zip_int64_t	 idx;
 	int		 err, rc = ERR_INTERNAL;
@@ -698,6 +737,11 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 		json_object_set_new(row, "pdf_sha256", json_string(sha));
 		attest_file_name(row, name, sizeof name);
 		json_object_set_new(row, "file", json_string(name));
+		url = attest_verify_url(base, attest_str(row, "number"));
+		attest_code(attest_str(row, "signature"), code);
+		json_object_set_new(row, "verify_url", json_pack("s++", url,
+		    "?c=", code));
+		free(url);
 		if ((src = zip_source_buffer(z, pdf, len, 1)) == NULL) {
 			free(pdf);
 			goto zfail;

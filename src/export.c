@@ -300,7 +300,8 @@ export_attest_index_csv(json_t *rows, size_t *len)
 				    "E-mail", "Entreprise", "SIRET", "OPCO",
 				    "Émis le", "Remplace", "Durée certifiée",
 				    "Temps mesuré", "Fichier",
-				    "Empreinte SHA-256 du PDF" };
+				    "Empreinte SHA-256 du PDF",
+				    "Adresse de vérification" };
 	struct export_buf	 b = { NULL, 0, 0 };
 	json_t			*row, *facts, *t;
 	char			 at[32], cert[32], meas[32];
@@ -342,7 +343,9 @@ export_attest_index_csv(json_t *rows, size_t *len)
 		export_field(&b, json_string_value(json_object_get(row,
 		    "file")), 0);
 		export_field(&b, json_string_value(json_object_get(row,
-		    "pdf_sha256")), 1);
+		    "pdf_sha256")), 0);
+		export_field(&b, json_string_value(json_object_get(row,
+		    "verify_url")), 1);
 		json_decref(facts);
 	}
 	*len = b.len;

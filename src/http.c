@@ -805,3 +805,23 @@ http_reply_result(struct req *req, int rc, json_t *out, char *cause)
 		http_reply_json(req, 200, out);
 	free(cause);
 }
+
+/* The value of ?name= in the request's URI, allocated, or NULL. */
+char *
+http_query(struct req *req, const char *name)
+{
+	const struct evhttp_uri	*uri;
+	struct evkeyvalq	 q;
+	const char		*s, *v;
+	char			*out = NULL;
+
+	uri = evhttp_request_get_evhttp_uri(req->ev);
+	if (uri == NULL || (s = evhttp_uri_get_query(uri)) == NULL)
+		return (NULL);
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(s, &q) == 0 &&
+	    (v = evhttp_find_header(&q, name)) != NULL)
+		out = xstrdup(v);
+	evhttp_clear_headers(&q);
+	return (out);
+}

@@ -11,6 +11,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +92,16 @@ function opensslVerify(factsBytes, sigB64, pemFile) {
     '-rawin', '-in', f, '-sigfile', sig], { encoding: 'utf8' });
 }
 
+// A document's verification code (docs/evidence.md): 16 hex digits of
+// the SHA-256 of its base64 signature, printed with its QR code.
+function code(number) {
+  const sig = sql(`SELECT signature FROM attestations WHERE number = '${number}'`);
+  return crypto.createHash('sha256').update(sig).digest('hex').slice(0, 16);
+}
+
+// What the public verification says, with the document's code.
+const verify = (number) => request(`${d.url}/api/v1/verify/${number}?c=${code(number)}`);
+
 const enrolmentOf = (email) => Number(sql(`SELECT e.id FROM enrolments e JOIN users u ON u.id = e.user_id
   WHERE u.email = '${email}' AND e.cohort_id = ${cohortId}`));
 
@@ -169,7 +180,16 @@ test('an adviser issues an interim attestation de présence; openssl verifies it
   const sortKeys = (v) => Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ?
     Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])])) : v;
   assert.equal(row, JSON.stringify(sortKeys(facts)));
-  const v = await request(`${d.url}/api/v1/verify/${docs.presence1}`);
+  // The number alone, which anyone can guess, shows no personal data.
+  for (const c of ['', '?c=0123456789abcdef']) {
+    const bare = await request(`${d.url}/api/v1/verify/${docs.presence1}${c}`);
+    assert.equal(bare.status, 200);
+    assert.equal(bare.json.status, 'valid');
+    assert.equal(bare.json.code_needed, true);
+    assert.equal(bare.json.facts, undefined);
+    assert.ok(!bare.body.includes('Durand'), bare.body);
+  }
+  const v = await verify(docs.presence1);
   assert.equal(v.status, 200);
   assert.equal(v.json.status, 'valid');
   assert.equal(v.json.facts_json, row);
@@ -188,6 +208,9 @@ test('the PDF: A4, French text with accents, its QR target, and facts that verif
   for (const want of ['Attestation de présence', 'Léa Durand', 'Boulangerie d\'essai',
     'Organisme d\'essai Édition', 'Document intermédiaire', docs.presence1])
     assert.ok(t.includes(want), `« ${want} » in the PDF text:\n${t}`);
+  // The QR code's address, printed under it, carries the code.
+  assert.ok(t.replace(/\s+/g, '').includes(`${d.url}/verify/${docs.presence1}?c=${code(docs.presence1)}`),
+    t);
   const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
   assert.match(info, /Page size:\s+595\.2\d* x 841\.8\d* pts \(A4\)/);
   const factsB64 = custom(file, 'AssiduFacts');
@@ -285,10 +308,10 @@ test('re-issuing supersedes and deletes nothing; numbers have no gap', async () 
   assert.equal(r.status, 201, r.body);
   assert.equal(r.json.supersedes, docs.presence1);
   docs.presence2 = r.json.number;
-  let v = await request(`${d.url}/api/v1/verify/${docs.presence1}`);
+  let v = await verify(docs.presence1);
   assert.equal(v.json.status, 'superseded');
   assert.equal(v.json.superseded_by, docs.presence2);
-  v = await request(`${d.url}/api/v1/verify/${docs.presence2}`);
+  v = await verify(docs.presence2);
   assert.equal(v.json.status, 'valid');
   assert.equal(v.json.facts.supersedes, docs.presence1);
   const seqs = sql('SELECT seq FROM attestations ORDER BY seq').split('\n').map(Number);
@@ -313,7 +336,7 @@ test('a register row changed behind our back reads as tampered', async () => {
   execFileSync('sqlite3', [db, `DROP TRIGGER attestations_no_update;
     UPDATE attestations SET facts = replace(facts, '"completed":1', '"completed":4')
     WHERE number = '${docs.presence2}';`]);
-  const v = await request(`${d.url}/api/v1/verify/${docs.presence2}`);
+  const v = await verify(docs.presence2);
   assert.equal(v.json.status, 'tampered');
   const r = cli(['audit', 'verify']);
   assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -348,6 +371,7 @@ test('the zip of a cohort holds the documents in force and an index CSV', async 
     const bytes = execFileSync('unzip', ['-p', zip, f[11]]);
     const sha = execFileSync('sha256sum', { input: bytes, encoding: 'utf8' }).slice(0, 64);
     assert.equal(f[12], sha);
+    assert.equal(f[13], `${d.url}/verify/${f[0]}?c=${code(f[0])}`);
   }
   // An adviser's zip holds their OPCA's learners only.
   r = await call(s.opcalim, 'GET', `/api/v1/cohorts/${cohortId}/attestations.zip`, undefined,
@@ -423,7 +447,7 @@ test('key rotation: new documents use the new key, old ones still verify', async
   assert.equal(x.status, 201, x.body);
   const facts = JSON.parse(sql(`SELECT facts FROM attestations WHERE number = '${x.json.number}'`));
   assert.equal(facts.key, keys[1]);
-  const v = await request(`${d.url}/api/v1/verify/${docs.realisation}`);
+  const v = await verify(docs.realisation);
   assert.equal(v.json.status, 'valid');
   assert.equal(v.json.key_id, keys[0]);
   const pub = await request(`${d.url}/api/v1/keys`);

@@ -102,7 +102,10 @@ function show(r) {
 	const box = $("verdict");
 	$("titre-verdict").textContent = title + (r.number ? " — " +
 	    r.number : "");
-	$("verdict-texte").textContent = r.message;
+	$("verdict-texte").textContent = r.message + (r.code_needed ? " Les " +
+	    "faits certifiés (nom, entreprise, durées) ne s'affichent " +
+	    "qu'avec le code de vérification imprimé sous le QR code du " +
+	    "document, ou en déposant le PDF ci-dessous." : "");
 	$("verdict-texte").className = "message " + kind;
 	box.hidden = false;
 	$("faits").replaceChildren();
@@ -135,11 +138,18 @@ async function ask(url, init) {
 	}
 }
 
+// The document's address: /verify/NUMBER?c=CODE, as in its QR code.
+function address(n, code) {
+	return encodeURIComponent(n) + (code ? "?c=" +
+	    encodeURIComponent(code) : "");
+}
+
 $("form-numero").addEventListener("submit", (ev) => {
 	ev.preventDefault();
 	const n = $("numero").value.trim().toUpperCase();
-	history.pushState(null, "", "/verify/" + encodeURIComponent(n));
-	ask("/api/v1/verify/" + encodeURIComponent(n));
+	const code = $("code").value.trim().toLowerCase();
+	history.pushState(null, "", "/verify/" + address(n, code));
+	ask("/api/v1/verify/" + address(n, code));
 });
 
 $("form-fichier").addEventListener("submit", async (ev) => {
@@ -155,9 +165,13 @@ $("form-fichier").addEventListener("submit", async (ev) => {
 const m = /^\/verify\/([^/]+)$/.exec(window.location.pathname);
 if (m) {
 	const n = decodeURIComponent(m[1]);
+	const code = new URLSearchParams(window.location.search).get("c") || "";
 	$("numero").value = n;
-	ask("/api/v1/verify/" + encodeURIComponent(n));
+	$("code").value = code;
+	ask("/api/v1/verify/" + address(n, code));
 } else if (new URLSearchParams(window.location.search).get("numero")) {
-	const n = new URLSearchParams(window.location.search).get("numero");
-	window.location.replace("/verify/" + encodeURIComponent(n.trim()));
+	// The form without JavaScript's help: GET /verify?numero=…&c=…
+	const q = new URLSearchParams(window.location.search);
+	window.location.replace("/verify/" + address(q.get("numero").trim(),
+	    (q.get("c") || "").trim()));
 }
