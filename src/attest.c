@@ -439,33 +439,29 @@ attest_code(const char *sig_b64, char code[ATTEST_CODE_LEN + 1])
 static json_t *
 attest_public(json_t *row, const char *status, const char *code)
 {
-	json_t	*facts;
+	json_t	*out;
 	char	 want[ATTEST_CODE_LEN + 1];
 
-	attest_code(attest_str(row, "signature"), want);
-	if (code == NULL || strlen(code) != ATTEST_CODE_LEN ||
-	    CRYPTO_memcmp(code, want, ATTEST_CODE_LEN) != 0)
-		return (json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:O,s:O,s:b}",
-		    "number", attest_str(row, "number"), "status", status,
-		    "message", attest_status_fr(status), "kind",
-		    attest_str(row, "kind"), "issued_at",
-		    (json_int_t)attest_int(row, "issued_at"), "key_id",
-		    attest_str(row, "key_id"), "superseded_by",
-		    json_object_get(row, "superseded_by"), "supersedes",
-		    json_object_get(row, "supersedes_number"), "code_needed",
-		    1));
-	facts = json_loads(attest_str(row, "facts"), 0, NULL);
-	return (json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:O,s:O,s:o,s:s,s:s}",
-	    "number", attest_str(row, "number"), "status", status,
-	    "message", attest_status_fr(status), "kind",
-	    attest_str(row, "kind"), "issued_at",
-	    (json_int_t)attest_int(row, "issued_at"), "key_id",
+	out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:O,s:O}", "number",
+	    attest_str(row, "number"), "status", status, "message",
+	    attest_status_fr(status), "kind", attest_str(row, "kind"),
+	    "issued_at", (json_int_t)attest_int(row, "issued_at"), "key_id",
 	    attest_str(row, "key_id"), "superseded_by",
 	    json_object_get(row, "superseded_by"), "supersedes",
-	    json_object_get(row, "supersedes_number"), "facts",
-	    facts != NULL ? facts : json_null(), "facts_json",
-	    attest_str(row, "facts"), "signature",
-	    attest_str(row, "signature")));
+	    json_object_get(row, "supersedes_number"));
+	attest_code(attest_str(row, "signature"), want);
+	if (code == NULL || strlen(code) != ATTEST_CODE_LEN ||
+	    CRYPTO_memcmp(code, want, ATTEST_CODE_LEN) != 0) {
+		json_object_set_new(out, "code_needed", json_true());
+		return (out);
+	}
+	json_object_set_new(out, "facts", json_loads(attest_str(row,
+	    "facts"), 0, NULL));
+	json_object_set_new(out, "facts_json", json_string(attest_str(row,
+	    "facts")));
+	json_object_set_new(out, "signature", json_string(attest_str(row,
+	    "signature")));
+	return (out);
 }
 
 /*

@@ -2121,18 +2121,6 @@ spoc_csv_header(struct spoc_csv_record *h, int *map, json_t *ignored,
 	}
 }
 
-static void
-spoc_sha256_hex(const char *buf, size_t len, char *hex)
-{
-	unsigned char	 md[32];
-	unsigned int	 n;
-	int		 i;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 static int
 spoc_count(json_t *results, const char *key, const char *value)
 {
@@ -2216,7 +2204,7 @@ spoc_enrol_csv(struct db *db, const struct actor *a, int64_t cohort_id,
 	e.via = "csv";
 	ignored = json_array();
 	results = json_array();
-	spoc_sha256_hex(buf, len, sha);
+	sign_sha256_hex(buf, len, sha);
 	if (spoc_csv_parse(buf, len, &csv, &why) != 0) {
 		spoc_file_error(e.errors, 0, NULL, why);
 		free(why);
