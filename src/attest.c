@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -700,6 +702,59 @@ attest_file_name(json_t *row, char *buf, size_t len)
 	    n > 0 ? "-" : "", slug);
 }
 
+/* Remove the n PDFs staged for a zip, and their directory. */
+static void
+attest_unstage(const char *dir, size_t n)
+{
+	char	*f;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		xasprintf(&f, "%s/%zu.pdf", dir, i);
+		unlink(f);
+		free(f);
+	}
+	rmdir(dir);
+}
+
+/*
+ * Render a document for a zip into dir/i.pdf, so that memory holds one
+ * PDF at a time whatever the cohort's size (libzip reads sources when it
+ * writes the archive, at zip_close). Adds its file name, SHA-256 and
+ * verification address to row, for the index.
+ */
+static int
+attest_stage(const char *base, json_t *row, const char *dir, size_t i,
+    char **file, char **cause)
+{
+	char	*pdf, *url, name[160], sha[65], code[ATTEST_CODE_LEN + 1];
+	size_t	 len;
+	FILE	*f;
+	int	 rc;
+
+	if ((rc = attest_pdf(base, row, &pdf, &len, cause)) != ERR_OK)
+		return (rc);
+	sign_sha256_hex(pdf, len, sha);
+	json_object_set_new(row, "pdf_sha256", json_string(sha));
+	attest_file_name(row, name, sizeof name);
+	json_object_set_new(row, "file", json_string(name));
+	url = attest_verify_url(base, attest_str(row, "number"));
+	attest_code(attest_str(row, "signature"), code);
+	json_object_set_new(row, "verify_url", json_pack("s++", url, "?c=",
+	    code));
+	free(url);
+	xasprintf(file, "%s/%zu.pdf", dir, i);
+	if ((f = fopen(*file, "wbx")) == NULL || fwrite(pdf, 1, len,
+	    f) != len || fclose(f) != 0) {
+		rc = xfail(cause, ERR_INTERNAL, "%s: %s", *file,
+		    strerror(errno));
+		if (f != NULL)
+			fclose(f);
+	}
+	free(pdf);
+	return (rc);
+}
+
 /*
  * Build the zip of a cohort's current documents the actor may see, with
  * an index CSV, into the file path (on a worker, with its own read-only
@@ -710,45 +765,45 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
     int64_t cohort_id, const char *path, size_t *count, char **cause)
 {
 	json_t		*rows = NULL, *row;
-	zip_t		*z;
+	zip_t		*z = NULL;
 	zip_source_t	*src;
-	char		*pdf, *csv, *url, name[160], sha[65];
-	char		 code[ATTEST_CODE_LEN + 1];
-	size_t		 i, len, csvlen;
+	char		*csv, *dir, *file = NULL;
+	size_t		 i, csvlen;
 	zip_int64_t	 idx;
 	int		 err, rc = ERR_INTERNAL;
 
 	*count = 0;
 	if (store_attest_cohort_docs(db, a, cohort_id, &rows, cause) != 0)
 		return (ERR_INTERNAL);
-	if ((z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err)) == NULL) {
+	xasprintf(&dir, "%s.d", path);
+	if (mkdir(dir, 0700) != 0) {
+		rc = xfail(cause, ERR_INTERNAL, "%s: %s", dir,
+		    strerror(errno));
+		free(dir);
 		json_decref(rows);
-		return (xfail(cause, ERR_INTERNAL, "zip_open %s: %d",
-		    path, err));
+		return (rc);
 	}
-	json_array_foreach(rows, i, row) {
-		if (attest_pdf(base, row, &pdf, &len, cause) != ERR_OK)
-			goto fail;
-		sign_sha256_hex(pdf, len, sha);
-		json_object_set_new(row, "pdf_sha256", json_string(sha));
-		attest_file_name(row, name, sizeof name);
-		json_object_set_new(row, "file", json_string(name));
-		url = attest_verify_url(base, attest_str(row, "number"));
-		attest_code(attest_str(row, "signature"), code);
-		json_object_set_new(row, "verify_url", json_pack("s++", url,
-		    "?c=", code));
-		free(url);
-		if ((src = zip_source_buffer(z, pdf, len, 1)) == NULL) {
-			free(pdf);
-			goto zfail;
-		}
-		if ((idx = zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+	if ((z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err)) == NULL) {
+		rc = xfail(cause, ERR_INTERNAL, "zip_open %s: %d", path, err);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(rows); i++) {
+		row = json_array_get(rows, i);
+		if ((rc = attest_stage(base, row, dir, i, &file,
+		    cause)) != ERR_OK)
+			goto out;
+		rc = ERR_INTERNAL;
+		if ((src = zip_source_file(z, file, 0, -1)) == NULL ||
+		    (idx = zip_file_add(z, json_string_value(json_object_get(
+		    row, "file")), src, ZIP_FL_ENC_UTF_8)) < 0) {
 			zip_source_free(src);
 			goto zfail;
 		}
 		/* PDFs are compressed already. */
 		zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE,
 		    0);
+		free(file);
+		file = NULL;
 	}
 	csv = export_attest_index_csv(rows, &csvlen);
 	if ((src = zip_source_buffer(z, csv, csvlen, 1)) == NULL) {
@@ -759,21 +814,23 @@ attest_zip(struct db *db, const struct actor *a, const char *base,
 		zip_source_free(src);
 		goto zfail;
 	}
-	if (zip_close(z) != 0) {
-		xfail(cause, ERR_INTERNAL, "zip_close %s: %s", path,
-		    zip_strerror(z));
-		zip_discard(z);
-		json_decref(rows);
-		return (ERR_INTERNAL);
-	}
+	if (zip_close(z) != 0)
+		goto zfail;
+	z = NULL;
 	*count = json_array_size(rows);
-	json_decref(rows);
-	return (ERR_OK);
+	rc = ERR_OK;
+	goto out;
 zfail:
-	xfail(cause, ERR_INTERNAL, "zip %s: %s", path, zip_strerror(z));
-fail:
-	zip_discard(z);
-	unlink(path);
+	rc = xfail(cause, ERR_INTERNAL, "zip %s: %s", path, zip_strerror(z));
+out:
+	if (z != NULL) {
+		zip_discard(z);
+		unlink(path);
+	}
+	/* Every staged name: unlinking one never written is harmless. */
+	attest_unstage(dir, json_array_size(rows));
+	free(dir);
+	free(file);
 	json_decref(rows);
 	return (rc);
 }

@@ -424,6 +424,8 @@ test('a zip of 1,000 learners is built on a worker while the server keeps answer
   const names = execFileSync('unzip', ['-Z1', path.join(tmp, 'big.zip')],
     { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n');
   assert.equal(names.length, 1001);
+  // Nothing staged stays behind: no temporary zip, no PDF directory.
+  assert.deepEqual(fs.readdirSync(dataDir).filter((n) => n.startsWith('tmp-zip')), []);
   lat.sort((a, b) => a - b);
   const max = lat[lat.length - 1];
   console.log(`# 1,000 attestations: issued in ${issueMs} ms; zip of ${z.body.length} bytes ` +
