@@ -2079,6 +2079,41 @@ db_id_rows(struct db *db, enum db_stmt stmt, int64_t id, json_t **out,
 	return (db_rows(db, s, out, cause));
 }
 
+/* A statement whose one parameter is a text: its first row, 1, 0, -1. */
+static int
+db_text_one(struct db *db, enum db_stmt stmt, const char *text,
+    json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
+	return (db_one(db, s, out, cause));
+}
+
+/* A statement without parameters: its first row, 1, 0, -1. */
+static int
+db_first(struct db *db, enum db_stmt stmt, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	return (db_one(db, s, out, cause));
+}
+
+/* A statement without parameters: every row, 0 or -1. */
+static int
+db_all_rows(struct db *db, enum db_stmt stmt, json_t **out, char **cause)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = db_stmt(db, stmt, cause)) == NULL)
+		return (-1);
+	return (db_rows(db, s, out, cause));
+}
+
 /* The actor's scope (parameters 1-3) and an id (4): every row, 0 or -1. */
 static int
 db_scoped_rows(struct db *db, enum db_stmt stmt, const struct actor *a,
@@ -2136,11 +2171,7 @@ store_course_get(struct db *db, int64_t id, json_t **out, char **cause)
 int
 store_course_list(struct db *db, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COURSE_LIST, cause)) == NULL)
-		return (-1);
-	return (db_rows(db, s, out, cause));
+	return (db_all_rows(db, STMT_COURSE_LIST, out, cause));
 }
 
 /* One row per unit of each track (a track without units: one row). */
@@ -2342,22 +2373,13 @@ int
 store_company_by_siret(struct db *db, const char *siret, json_t **out,
     char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COMPANY_BY_SIRET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_text(s, 1, siret, -1, SQLITE_TRANSIENT);
-	return (db_one(db, s, out, cause));
+	return (db_text_one(db, STMT_COMPANY_BY_SIRET, siret, out, cause));
 }
 
 int
 store_company_list(struct db *db, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_COMPANY_LIST, cause)) == NULL)
-		return (-1);
-	return (db_rows(db, s, out, cause));
+	return (db_all_rows(db, STMT_COMPANY_LIST, out, cause));
 }
 
 /* -2 when the learner is already enrolled in the cohort. */
@@ -2630,33 +2652,20 @@ store_key_insert(struct db *db, const char *id, const char *pem, int64_t now,
 int
 store_key_latest(struct db *db, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_KEY_LATEST, cause)) == NULL)
-		return (-1);
-	return (db_one(db, s, out, cause));
+	return (db_first(db, STMT_KEY_LATEST, out, cause));
 }
 
 int
 store_key_get(struct db *db, const char *id, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_KEY_GET, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	return (db_one(db, s, out, cause));
+	return (db_text_one(db, STMT_KEY_GET, id, out, cause));
 }
 
 /* Every key, newest first. */
 int
 store_key_list(struct db *db, json_t **out, char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_KEY_LIST, cause)) == NULL)
-		return (-1);
-	return (db_rows(db, s, out, cause));
+	return (db_all_rows(db, STMT_KEY_LIST, out, cause));
 }
 
 /* The next number of a year. */
@@ -2724,12 +2733,7 @@ int
 store_attest_by_number(struct db *db, const char *number, json_t **out,
     char **cause)
 {
-	sqlite3_stmt	*s;
-
-	if ((s = db_stmt(db, STMT_ATTEST_BY_NUMBER, cause)) == NULL)
-		return (-1);
-	sqlite3_bind_text(s, 1, number, -1, SQLITE_TRANSIENT);
-	return (db_one(db, s, out, cause));
+	return (db_text_one(db, STMT_ATTEST_BY_NUMBER, number, out, cause));
 }
 
 /* A document the actor may download: 1, 0 (unknown or not theirs), -1. */
