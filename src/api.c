@@ -88,17 +88,13 @@ api_packages(struct req *req)
 void
 api_package_get(struct req *req)
 {
-	const char	*p = http_param(req, 0);
 	json_t		*pkg;
-	char		*cause, *end;
-	long long	 id;
+	char		*cause;
+	int64_t		 id;
 	int		 rc;
 
-	id = strtoll(p, &end, 10);
-	if (*p == '\0' || *end != '\0' || id <= 0) {
-		http_error(req, 404, NULL, "Paquet inconnu.");
+	if (http_param_id(req, 0, &id, "Paquet inconnu.") != 0)
 		return;
-	}
 	rc = store_package_get(server_db(req->srv), id, &pkg, &cause);
 	if (rc == -1) {
 		http_fail(req, ERR_INTERNAL, cause);

@@ -126,21 +126,6 @@ api_string(struct req *req, json_t *body, const char *name, const char *fr)
 }
 
 static int
-api_id(struct req *req, int64_t *id)
-{
-	const char	*s = http_param(req, 0);
-	char		*end;
-
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || *id <= 0) {
-		http_error(req, 404, NULL, "Compte introuvable.");
-		return (-1);
-	}
-	return (0);
-}
-
-static int
 api_name_ok(const char *name)
 {
 	const unsigned char	*p;
@@ -544,7 +529,7 @@ api_auth_user_get(struct req *req)
 	char		*cause;
 	int		 rc;
 
-	if (api_id(req, &id) != 0)
+	if (http_param_id(req, 0, &id, "Compte introuvable.") != 0)
 		return;
 	rc = store_user_by_id(server_db(req->srv), &req->actor, id, &u,
 	    &cause);
@@ -684,7 +669,8 @@ api_auth_user_disable(struct req *req)
 	json_t		*body, *v;
 	int64_t		 id;
 
-	if (api_id(req, &id) != 0 || (body = api_body(req)) == NULL)
+	if (http_param_id(req, 0, &id, "Compte introuvable.") != 0 ||
+	    (body = api_body(req)) == NULL)
 		return;
 	v = json_object_get(body, "disabled");
 	if (!json_is_boolean(v)) {
@@ -727,7 +713,8 @@ api_auth_user_password(struct req *req)
 	int64_t		 id;
 	int		 rc;
 
-	if (api_id(req, &id) != 0 || (body = api_body(req)) == NULL)
+	if (http_param_id(req, 0, &id, "Compte introuvable.") != 0 ||
+	    (body = api_body(req)) == NULL)
 		return;
 	if ((pw = api_string(req, body, "password", "mot de passe")) == NULL) {
 		json_decref(body);
@@ -788,7 +775,7 @@ api_auth_user_invite(struct req *req)
 	struct api_job	*j;
 	int64_t		 id;
 
-	if (api_id(req, &id) != 0)
+	if (http_param_id(req, 0, &id, "Compte introuvable.") != 0)
 		return;
 	j = api_job_new(req);
 	j->id = id;

@@ -45,17 +45,6 @@ api_rte_job_free(struct api_rte_job *j)
 	free(j);
 }
 
-/* A positive integer id from the path, or 0. */
-static int64_t
-api_rte_id(const char *p)
-{
-	char		*end;
-	long long	 id;
-
-	id = strtoll(p, &end, 10);
-	return (*p == '\0' || *end != '\0' || id <= 0 ? 0 : id);
-}
-
 /* The table of cmi.c, for www/js/cmi.js. Built once: it never changes. */
 void
 api_rte_datamodel(struct req *req)
@@ -170,10 +159,8 @@ api_rte_commit(struct req *req)
 	int64_t			 id;
 	char			*cause;
 
-	if ((id = api_rte_id(http_param(req, 0))) == 0) {
-		http_error(req, 404, NULL, "Session SCORM inconnue.");
+	if (http_param_id(req, 0, &id, "Session SCORM inconnue.") != 0)
 		return;
-	}
 	if ((body = http_body_json_beacon(req, &cause)) == NULL) {
 		http_error(req, 400, "bad_json", "%s", cause);
 		free(cause);
@@ -237,10 +224,8 @@ api_rte_beat(struct req *req)
 	int64_t			 id;
 	char			*cause;
 
-	if ((id = api_rte_id(http_param(req, 0))) == 0) {
-		http_error(req, 404, NULL, "Session SCORM inconnue.");
+	if (http_param_id(req, 0, &id, "Session SCORM inconnue.") != 0)
 		return;
-	}
 	if ((body = http_body_json(req, &cause)) == NULL) {
 		http_error(req, 400, "bad_json", "%s", cause);
 		free(cause);
